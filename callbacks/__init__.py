@@ -1,0 +1,1 @@
+"""WeCom callbacks: the HTTP receiver, the durable inbox, and the event handlers."""

@@ -1,0 +1,32 @@
+"""``change_contact``: the employee directory (users) and the department tree (parties)."""
+
+from __future__ import annotations
+
+from callbacks.registry import HandlerContext, HandlerRegistry, SkipEvent
+from wecom_app import directory, tenants
+from wecom_app.protocol.events import ChangeContact, Event
+from wecom_app.store.models import Corp
+
+
+async def _tenant(event: ChangeContact) -> Corp:
+    corp = await tenants.active_corp(event.corp_id)
+    if corp is None:
+        raise SkipEvent(f"corp {event.corp_id!r} is not an active tenant")
+    return corp
+
+
+async def on_user_change(ctx: HandlerContext, event: Event) -> None:
+    assert isinstance(event, ChangeContact)
+    await directory.apply_user_change(await _tenant(event), event)
+
+
+async def on_party_change(ctx: HandlerContext, event: Event) -> None:
+    assert isinstance(event, ChangeContact)
+    await directory.apply_party_change(await _tenant(event), event)
+
+
+def register(registry: HandlerRegistry) -> None:
+    for change in ("create_user", "update_user", "delete_user"):
+        registry.on("change_contact", change)(on_user_change)
+    for change in ("create_party", "update_party", "delete_party"):
+        registry.on("change_contact", change)(on_party_change)

@@ -1,0 +1,94 @@
+"""Customer-side directory events: customers, group chats, the corp tag library.
+
+Each handler finds the tenant (a cancelled or unknown corp → :class:`SkipEvent`), then
+calls :mod:`wecom_app.directory`. Fetches made here are reads, so a retried event only
+reads again. A permanent code WeCom has revoked (40084) disconnects the tenant: the
+event is then finished without effect (a new install syncs everything again).
+
+``transfer_fail`` and ``msg_audit_approved`` belong to the transfer and archive features.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from callbacks.registry import HandlerContext, HandlerRegistry, SkipEvent
+from wecom_app import directory, install, tenants
+from wecom_app.protocol.events import (
+    ChangeExternalChat,
+    ChangeExternalContact,
+    ChangeExternalTag,
+    Event,
+)
+from wecom_app.store.models import Corp
+from wecom_app.wecom import AuthCancelled, CorpAPI
+from wecom_app.wecom_access import NoAccess
+
+log = logging.getLogger(__name__)
+
+CONTACT_CHANGES = (
+    "add_external_contact",
+    "edit_external_contact",
+    "add_half_external_contact",
+    "del_external_contact",
+    "del_follow_user",
+)
+# Changes applied from the event alone (no WeCom call needed).
+_NO_FETCH = frozenset({"del_external_contact", "del_follow_user", "dismiss"})
+
+
+async def _tenant(event: Event) -> Corp:
+    corp = await tenants.active_corp(event.corp_id)
+    if corp is None:
+        raise SkipEvent(f"corp {event.corp_id!r} is not an active tenant")
+    return corp
+
+
+async def _api(ctx: HandlerContext, corp: Corp) -> CorpAPI:
+    try:
+        return await ctx.app.wecom.corp_api(corp.corp_id)
+    except NoAccess as exc:
+        raise SkipEvent(str(exc)) from None
+
+
+async def on_external_contact(ctx: HandlerContext, event: Event) -> None:
+    assert isinstance(event, ChangeExternalContact)
+    corp = await _tenant(event)
+    api = None if event.change_type in _NO_FETCH else await _api(ctx, corp)
+    try:
+        await directory.apply_external_contact_change(corp, api, event)
+    except AuthCancelled as exc:
+        await _disconnected(ctx, corp, exc)
+
+
+async def on_external_chat(ctx: HandlerContext, event: Event) -> None:
+    assert isinstance(event, ChangeExternalChat)
+    corp = await _tenant(event)
+    api = None if event.change_type in _NO_FETCH else await _api(ctx, corp)
+    try:
+        await directory.apply_external_chat_change(corp, api, event)
+    except AuthCancelled as exc:
+        await _disconnected(ctx, corp, exc)
+
+
+async def on_external_tag(ctx: HandlerContext, event: Event) -> None:
+    assert isinstance(event, ChangeExternalTag)
+    corp = await _tenant(event)
+    try:
+        await directory.apply_external_tag_change(corp, await _api(ctx, corp))
+    except AuthCancelled as exc:
+        await _disconnected(ctx, corp, exc)
+
+
+async def _disconnected(ctx: HandlerContext, corp: Corp, exc: AuthCancelled) -> None:
+    # Returning (not raising) keeps the mark: the worker would roll it back otherwise.
+    log.warning("corp %s: %s; event dropped", corp.corp_id, exc.explanation)
+    await install.mark_disconnected(ctx.app, corp.corp_id, exc.explanation, errcode=exc.errcode)
+
+
+def register(registry: HandlerRegistry) -> None:
+    for change in CONTACT_CHANGES:
+        registry.on("change_external_contact", change)(on_external_contact)
+    for change in ("create", "update", "dismiss"):
+        registry.on("change_external_chat", change)(on_external_chat)
+    registry.on("change_external_tag")(on_external_tag)

@@ -1,0 +1,55 @@
+"""Suite-level events: the suite ticket, and the install lifecycle of authorising corps.
+
+``create_auth`` and ``reset_permanent_code`` carry a single-use auth code. Their
+handlers only record it: the exchange calls WeCom, and this handler's transaction (the
+inbox worker's) could still roll back after WeCom spent the code. A background task
+(or the ``install-exchanges`` job) exchanges it once the record is committed; the
+install redirect may beat it to it, and whoever comes second does nothing.
+"""
+
+from __future__ import annotations
+
+from callbacks.registry import HandlerContext, HandlerRegistry, SkipEvent
+from wecom_app import install, tenants
+from wecom_app.protocol.events import (
+    CancelAuth,
+    ChangeAuth,
+    CreateAuth,
+    Event,
+    ResetPermanentCode,
+    SuiteTicket,
+)
+
+
+async def on_suite_ticket(ctx: HandlerContext, event: Event) -> None:
+    assert isinstance(event, SuiteTicket)
+    await tenants.store_suite_ticket(event.suite_id, event.ticket, event.create_time, ctx.secrets)
+
+
+async def on_create_auth(ctx: HandlerContext, event: Event) -> None:
+    assert isinstance(event, CreateAuth | ResetPermanentCode)
+    if not event.auth_code:
+        raise SkipEvent(f"{event.name} without an AuthCode")
+    digest = await install.record_auth_code(ctx.app, event.auth_code, source=event.name)
+    install.kick_exchange(ctx.app, digest)
+
+
+async def on_change_auth(ctx: HandlerContext, event: Event) -> None:
+    assert isinstance(event, ChangeAuth)
+    # get_auth_info is a read: repeating it on a retry is harmless.
+    if await install.refresh_auth_info(ctx.app, event.corp_id) is None:
+        raise SkipEvent(f"corp {event.corp_id!r} is not an installed tenant")
+
+
+async def on_cancel_auth(ctx: HandlerContext, event: Event) -> None:
+    assert isinstance(event, CancelAuth)
+    if await install.cancel_install(ctx.app, event.corp_id, at=event.create_time) is None:
+        raise SkipEvent(f"corp {event.corp_id!r} is not a tenant")
+
+
+def register(registry: HandlerRegistry) -> None:
+    registry.on("suite_ticket")(on_suite_ticket)
+    registry.on("create_auth")(on_create_auth)
+    registry.on("reset_permanent_code")(on_create_auth)
+    registry.on("change_auth")(on_change_auth)
+    registry.on("cancel_auth")(on_cancel_auth)

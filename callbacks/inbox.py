@@ -1,0 +1,300 @@
+"""The durable callback inbox: group-committed inserts, leased claims, outcomes.
+
+The receiver answers ``success`` only after its row is committed. Concurrent requests
+are committed together (one multi-row ``INSERT ... ON CONFLICT DO NOTHING RETURNING``
+per batch), so durability costs one commit per batch, not per callback. The ORM stays
+out of this hot path; the SQL below runs unchanged on SQLite (≥ 3.35) and PostgreSQL
+apart from placeholders and ``FOR UPDATE SKIP LOCKED``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from wecom_app.store.db import db, dialect
+
+log = logging.getLogger(__name__)
+
+_COLUMNS = (
+    "scope",
+    "dedup_key",
+    "source",
+    "corp_id",
+    "name",
+    "change_type",
+    "payload",
+    "received_at",
+    "next_attempt_at",
+    "status",
+    "attempts",
+    "last_error",
+    "lease_until",
+    "claim_token",
+)
+
+STATUSES = ("pending", "processing", "done", "no_handler", "skipped", "failed")
+
+
+@dataclass(frozen=True, slots=True)
+class NewInboxRow:
+    scope: str
+    dedup_key: str
+    source: str
+    corp_id: str
+    name: str
+    change_type: str
+    payload: str
+    received_at: float
+
+    def values(self) -> tuple[str, str, str, str, str, str, str, float]:
+        return (
+            self.scope,
+            self.dedup_key,
+            self.source,
+            self.corp_id,
+            self.name,
+            self.change_type,
+            self.payload,
+            self.received_at,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedRow:
+    id: int
+    scope: str
+    source: str
+    corp_id: str
+    name: str
+    change_type: str
+    payload: str
+    attempts: int
+    received_at: float
+    claim_token: str
+
+
+class StorageUnavailable(Exception):
+    """The inbox could not commit; the receiver answers 503 so WeCom retries."""
+
+
+def _placeholders(conn: BaseDBAsyncClient, count: int, start: int = 1) -> list[str]:
+    if dialect(conn) == "postgres":
+        return [f"${i}" for i in range(start, start + count)]
+    return ["?"] * count
+
+
+# The columns every new row gets the same value for are written into the SQL, so each
+# row binds 8 values, not 14.
+_NEW_ROW_CONSTANTS = "'pending', 0, '', 0, ''"
+_RETURNING = "ON CONFLICT (scope, dedup_key) DO NOTHING RETURNING scope, dedup_key"
+
+# PostgreSQL: one statement text for any batch size (arrays, unnest), so asyncpg's
+# prepared-statement cache keeps a single entry instead of one per batch size.
+_PG_INSERT = (
+    f"INSERT INTO inbox ({', '.join(_COLUMNS)}) "
+    "SELECT s, d, so, c, n, ct, p, r, r, " + _NEW_ROW_CONSTANTS + " FROM unnest("
+    "$1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], "
+    "$6::varchar[], $7::text[], $8::float8[]) AS t(s, d, so, c, n, ct, p, r) " + _RETURNING
+)
+
+
+def _sqlite_insert(rows: int) -> str:
+    group = "(?, ?, ?, ?, ?, ?, ?, ?, ?, " + _NEW_ROW_CONSTANTS + ")"
+    return (
+        f"INSERT INTO inbox ({', '.join(_COLUMNS)}) VALUES "
+        + ", ".join([group] * rows)
+        + " "
+        + _RETURNING
+    )
+
+
+async def insert_rows(rows: Sequence[NewInboxRow]) -> list[bool]:
+    """Insert rows in one statement (one commit); True for each row newly stored."""
+    conn = db()
+    if dialect(conn) == "postgres":
+        columns: list[list[Any]] = [list(c) for c in zip(*(r.values() for r in rows), strict=True)]
+        # execute_query_dict: Tortoise's asyncpg execute_query drops RETURNING rows.
+        returned = await conn.execute_query_dict(_PG_INSERT, columns)
+    else:
+        values: list[Any] = []
+        for row in rows:
+            values.extend(row.values())
+            values.append(row.received_at)  # next_attempt_at: due at once
+        returned = await conn.execute_query_dict(_sqlite_insert(len(rows)), values)
+    stored = {(r["scope"], r["dedup_key"]) for r in returned}
+    result: list[bool] = []
+    for row in rows:
+        key = (row.scope, row.dedup_key)
+        result.append(key in stored)
+        stored.discard(key)  # a second copy within the same batch is a duplicate
+    return result
+
+
+class InboxWriter:
+    """Batches concurrent inserts into one commit each (group commit)."""
+
+    def __init__(self, max_batch: int = 200, on_stored: Callable[[], None] | None = None) -> None:
+        self.max_batch = max_batch
+        self._queue: asyncio.Queue[tuple[NewInboxRow, asyncio.Future[bool]]] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+        self._on_stored = on_stored
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="inbox-writer")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
+        while not self._queue.empty():
+            _, future = self._queue.get_nowait()
+            if not future.done():
+                future.set_exception(StorageUnavailable("shutting down"))
+
+    async def submit(self, row: NewInboxRow) -> bool:
+        """Store ``row``; True if new, False if a duplicate. Raises StorageUnavailable."""
+        if self._task is None:
+            raise StorageUnavailable("inbox writer is not running")
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait((row, future))
+        return await future
+
+    async def _run(self) -> None:
+        while True:
+            batch = [await self._queue.get()]
+            while len(batch) < self.max_batch and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            try:
+                stored_any = await self._commit(batch)
+            except asyncio.CancelledError:
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(StorageUnavailable("shutting down"))
+                raise
+            if self._on_stored is not None and stored_any:
+                self._on_stored()
+
+    async def _commit(self, batch: list[tuple[NewInboxRow, asyncio.Future[bool]]]) -> bool:
+        """Commit a batch; if the database refuses it, retry row by row so that one
+        row it cannot take (or a passing fault) costs only that row a 503."""
+        try:
+            stored = await insert_rows([row for row, _ in batch])
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.error("inbox insert of %d rows failed: %s", len(batch), type(exc).__name__)
+            if len(batch) == 1:
+                _, future = batch[0]
+                if not future.done():
+                    future.set_exception(StorageUnavailable(type(exc).__name__))
+                return False
+            results = [await self._commit([item]) for item in batch]
+            return any(results)
+        for (_, future), is_new in zip(batch, stored, strict=True):
+            if not future.done():
+                future.set_result(is_new)
+        return any(stored)
+
+
+async def claim(limit: int, lease_seconds: float, now: float) -> list[ClaimedRow]:
+    """Claim up to ``limit`` due rows (pending, or processing with an expired lease)."""
+    conn = db()
+    token = secrets.token_hex(8)
+    pg = dialect(conn) == "postgres"
+    p = _placeholders(conn, 5)
+    lock = " FOR UPDATE SKIP LOCKED" if pg else ""
+    sql = (
+        f"UPDATE inbox SET status = 'processing', attempts = attempts + 1, "
+        f"lease_until = {p[0]}, claim_token = {p[1]} "
+        f"WHERE id IN (SELECT id FROM inbox WHERE "
+        f"(status = 'pending' AND next_attempt_at <= {p[2]}) OR "
+        f"(status = 'processing' AND lease_until < {p[3]}) "
+        f"ORDER BY id LIMIT {p[4]}{lock}) "
+        "RETURNING id, scope, source, corp_id, name, change_type, payload, attempts, "
+        "received_at, claim_token"
+    )
+    rows = await conn.execute_query_dict(sql, [now + lease_seconds, token, now, now, limit])
+    claimed = [
+        ClaimedRow(
+            id=int(r["id"]),
+            scope=r["scope"],
+            source=r["source"],
+            corp_id=r["corp_id"],
+            name=r["name"],
+            change_type=r["change_type"],
+            payload=r["payload"],
+            attempts=int(r["attempts"]),
+            received_at=float(r["received_at"]),
+            claim_token=r["claim_token"],
+        )
+        for r in rows
+    ]
+    claimed.sort(key=lambda row: row.id)
+    return claimed
+
+
+async def finish(row: ClaimedRow, status: str, now: float, error: str = "") -> bool:
+    """Record a final outcome; False if our lease was lost (another worker owns it)."""
+    conn = db()
+    p = _placeholders(conn, 5)
+    sql = (
+        f"UPDATE inbox SET status = {p[0]}, applied_at = {p[1]}, last_error = {p[2]}, "
+        f"claim_token = '' WHERE id = {p[3]} AND claim_token = {p[4]}"
+    )
+    count, _ = await conn.execute_query(sql, [status, now, error[:2000], row.id, row.claim_token])
+    return count == 1
+
+
+async def retry_later(row: ClaimedRow, next_attempt_at: float, error: str) -> bool:
+    conn = db()
+    p = _placeholders(conn, 4)
+    sql = (
+        f"UPDATE inbox SET status = 'pending', next_attempt_at = {p[0]}, last_error = {p[1]}, "
+        f"claim_token = '' WHERE id = {p[2]} AND claim_token = {p[3]}"
+    )
+    count, _ = await conn.execute_query(
+        sql, [next_attempt_at, error[:2000], row.id, row.claim_token]
+    )
+    return count == 1
+
+
+async def backlog() -> dict[str, int]:
+    """Count of rows per status (for /metrics and the console)."""
+    _, rows = await db().execute_query("SELECT status, COUNT(*) AS n FROM inbox GROUP BY status")
+    return {r["status"]: int(r["n"]) for r in rows}
+
+
+async def replay(ids: Sequence[int] = (), *, status: str | None = None, now: float) -> int:
+    """Put rows back to pending so a worker applies them again (operator action)."""
+    conn = db()
+    if not ids and status is None:
+        return 0
+    params: list[Any] = [now]
+    where: list[str] = []
+    if ids:
+        marks = _placeholders(conn, len(ids), start=2)
+        where.append(f"id IN ({', '.join(marks)})")
+        params.extend(ids)
+    if status is not None:
+        (mark,) = _placeholders(conn, 1, start=len(params) + 1)
+        where.append(f"status = {mark}")
+        params.append(status)
+    (first,) = _placeholders(conn, 1)
+    sql = (
+        f"UPDATE inbox SET status = 'pending', next_attempt_at = {first}, attempts = 0, "
+        f"claim_token = '', lease_until = 0 WHERE {' AND '.join(where)}"
+    )
+    count, _ = await conn.execute_query(sql, params)
+    return int(count)

@@ -1,0 +1,256 @@
+"""HTTP receiver: verify → decrypt → dedup key → inbox (committed) → ``success``.
+
+The view does no business work (Zulip / Chatwoot): it proves the callback is WeCom's,
+stores it durably and answers. Every refusal is a 4xx with a short reason and a counted
+metric; nothing is stored. No input may produce a 500.
+
+WeCom gives us 5 seconds, but throughput matters when an org's bulk changes arrive at
+once, so the endpoints are plain ASGI apps: no Request/Response objects, the query
+string parsed for the four keys we read, the payload parsed once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import unquote_plus
+
+from starlette.types import Receive, Scope, Send
+
+from callbacks.endpoints import Endpoint, EndpointResolver, UnknownEndpoint, valid_corp_id
+from callbacks.inbox import InboxWriter, NewInboxRow, StorageUnavailable
+from wecom_app.metrics import Metrics
+from wecom_app.protocol.errors import (
+    BodyTooLargeError,
+    ProtocolError,
+    ReceiveIdError,
+    SignatureError,
+)
+from wecom_app.protocol.events import dedup_key, identity
+from wecom_app.protocol.xml import envelope_encrypt, parse_xml
+
+log = logging.getLogger(__name__)
+
+_QUERY_KEYS = frozenset({"msg_signature", "timestamp", "nonce", "echostr"})
+_MAX_PARAM = 4096
+
+
+class Rejected(Exception):
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+def parse_query(raw: bytes) -> dict[str, str]:
+    """The callback's query parameters (first value wins); others are ignored."""
+    params: dict[str, str] = {}
+    for pair in raw.split(b"&"):
+        name, _, value = pair.partition(b"=")
+        try:
+            key = name.decode("ascii")
+        except UnicodeDecodeError:
+            continue
+        if key in _QUERY_KEYS and key not in params:
+            params[key] = unquote_plus(value.decode("latin-1"))
+    return params
+
+
+async def _respond(send: Send, status: int, body: str) -> None:
+    payload = body.encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-length", str(len(payload)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})
+
+
+@dataclass
+class CallbackReceiver:
+    resolver: EndpointResolver
+    writer: InboxWriter
+    metrics: Metrics
+    clock: Callable[[], float]
+    replay_window_s: int
+    max_body_bytes: int
+
+    def endpoint_app(self, source: str) -> CallbackEndpointApp:
+        return CallbackEndpointApp(self, source)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, source: str) -> None:
+        try:
+            query = parse_query(scope.get("query_string", b""))
+            corp_id = scope.get("path_params", {}).get("corp_id") if source == "corp" else None
+            if scope["method"] == "GET":
+                answer = await self._verify_url(query, source, corp_id)
+            else:
+                answer = await self._receive(scope, receive, query, source, corp_id)
+        except Rejected as exc:
+            self.metrics.callbacks_rejected.inc(exc.reason)
+            log.info("callback refused on %s: %s", source, exc.reason)
+            await _respond(send, exc.status, exc.reason)
+            return
+        await _respond(send, 200, answer)
+
+    async def _endpoint(self, source: str, corp_id: str | None) -> Endpoint:
+        try:
+            if corp_id is not None:
+                return await self.resolver.corp(corp_id)
+            return self.resolver.suite(source)
+        except UnknownEndpoint:
+            raise Rejected(404, "unknown_endpoint") from None
+
+    @staticmethod
+    def _params(query: dict[str, str], *names: str) -> list[str]:
+        values = []
+        for name in names:
+            value = query.get(name)
+            if not value:
+                raise Rejected(400, f"missing_{name}")
+            if len(value) > _MAX_PARAM:
+                raise Rejected(400, f"bad_{name}")
+            values.append(value)
+        return values
+
+    def _check_timestamp(self, timestamp: str) -> None:
+        if self.replay_window_s <= 0:
+            return
+        if not timestamp.isdigit() or len(timestamp) > 12:
+            raise Rejected(400, "bad_timestamp")
+        if abs(self.clock() - int(timestamp)) > self.replay_window_s:
+            raise Rejected(400, "stale_timestamp")
+
+    async def _check_receive_id(self, endpoint: Endpoint, receive_id: str, verifying: bool) -> str:
+        """Return the corp the payload belongs to ("" for suite-level)."""
+        if endpoint.source == "corp":
+            if receive_id != endpoint.corp_id:
+                raise Rejected(403, ReceiveIdError.reason)
+            return endpoint.corp_id
+        if endpoint.source == "suite" or (verifying and receive_id == endpoint.suite_id):
+            if receive_id != endpoint.suite_id:
+                raise Rejected(403, ReceiveIdError.reason)
+            return ""
+        if not await self.resolver.is_installed(receive_id):
+            raise Rejected(403, ReceiveIdError.reason)
+        return receive_id
+
+    async def _verify_url(self, query: dict[str, str], source: str, corp_id: str | None) -> str:
+        signature, timestamp, nonce, echostr = self._params(
+            query, "msg_signature", "timestamp", "nonce", "echostr"
+        )
+        self._check_timestamp(timestamp)
+        endpoint = await self._endpoint(source, corp_id)
+        try:
+            endpoint.crypto.verify(signature, timestamp, nonce, echostr)
+            decrypted = endpoint.crypto.decrypt(echostr)
+        except ProtocolError as exc:
+            raise Rejected(_status(exc), exc.reason) from None
+        await self._check_receive_id(endpoint, decrypted.receive_id, verifying=True)
+        try:
+            return decrypted.message.decode("utf-8")
+        except UnicodeDecodeError:
+            raise Rejected(400, "bad_echostr") from None
+
+    async def _read_body(self, scope: Scope, receive: Receive) -> bytes:
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length":
+                if not value.isdigit():
+                    raise Rejected(400, "bad_content_length")
+                # Compare lengths first: int() refuses strings of over 4300 digits.
+                if len(value) > 12 or int(value) > self.max_body_bytes:
+                    raise Rejected(413, BodyTooLargeError.reason)
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise Rejected(400, "client_disconnected")
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                raise Rejected(413, BodyTooLargeError.reason)
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+    async def _receive(
+        self,
+        scope: Scope,
+        receive: Receive,
+        query: dict[str, str],
+        source: str,
+        corp_id: str | None,
+    ) -> str:
+        signature, timestamp, nonce = self._params(query, "msg_signature", "timestamp", "nonce")
+        self._check_timestamp(timestamp)
+        endpoint = await self._endpoint(source, corp_id)
+        body = await self._read_body(scope, receive)
+        try:
+            encrypt = envelope_encrypt(body, max_bytes=self.max_body_bytes)
+            if not encrypt:
+                raise Rejected(400, "missing_encrypt")
+            endpoint.crypto.verify(signature, timestamp, nonce, encrypt)
+            decrypted = endpoint.crypto.decrypt(encrypt)
+            owner = await self._check_receive_id(endpoint, decrypted.receive_id, verifying=False)
+            document = parse_xml(decrypted.message, max_bytes=self.max_body_bytes)
+        except ProtocolError as exc:
+            raise Rejected(_status(exc), exc.reason) from None
+        name, change_type, event_corp = identity(document)
+        if not name:
+            raise Rejected(400, "not_an_event")
+        # Command documents (InfoType: tickets, installs, auth changes) belong to the
+        # suite URL only, data documents to the others: otherwise one corp's callback
+        # key could push a suite ticket or an auth change for every tenant.
+        if ("InfoType" in document) != (source == "suite"):
+            raise Rejected(403, "wrong_callback_kind")
+        if owner and event_corp and event_corp != owner:
+            raise Rejected(403, "corp_mismatch")
+        event_corp = event_corp or owner
+        if event_corp and not valid_corp_id(event_corp):
+            raise Rejected(400, "bad_corp_id")
+        row = NewInboxRow(
+            scope=event_corp or endpoint.suite_id,
+            dedup_key=dedup_key(document),
+            source=source,
+            corp_id=event_corp,
+            name=name[:64],
+            change_type=change_type[:64],
+            payload=decrypted.message.decode("utf-8", "replace"),
+            received_at=self.clock(),
+        )
+        try:
+            is_new = await self.writer.submit(row)
+        except StorageUnavailable:
+            # WeCom retries a callback that was not answered with success.
+            raise Rejected(503, "storage_unavailable") from None
+        if is_new:
+            self.metrics.callbacks_received.inc(source)
+        else:
+            self.metrics.callbacks_duplicate.inc(source)
+        return "success"
+
+
+class CallbackEndpointApp:
+    """One callback URL as an ASGI app (Starlette mounts non-function endpoints as-is)."""
+
+    def __init__(self, receiver: CallbackReceiver, source: str) -> None:
+        self.receiver = receiver
+        self.source = source
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.receiver.handle(scope, receive, send, self.source)
+
+
+def _status(exc: ProtocolError) -> int:
+    if isinstance(exc, BodyTooLargeError):
+        return 413
+    if isinstance(exc, SignatureError | ReceiveIdError):
+        return 403
+    return 400

@@ -1,0 +1,90 @@
+"""Event handlers registered by event name and change type (the wechatpy way).
+
+``registry.on("change_contact", "delete_user")`` handles exactly that change;
+``registry.on("suite_ticket")`` handles every change type of that name. A handler is a
+few lines that call a service (Zulip / Chatwoot style).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from wecom_app.config import Settings
+from wecom_app.kv import KV
+from wecom_app.protocol.events import Event
+from wecom_app.secretbox import SecretBox
+
+if TYPE_CHECKING:
+    from wecom_app.services import Services
+
+
+@dataclass
+class HandlerContext:
+    """What a handler may use. Passed in, so tests build one with fakes.
+
+    ``services["app"]`` is the running :class:`wecom_app.services.Services` (for WeCom
+    access, the scheduler, ...) when the worker runs inside the app.
+    """
+
+    settings: Settings
+    secrets: SecretBox
+    kv: KV
+    clock: Callable[[], float] = time.time
+    services: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def app(self) -> Services:
+        from wecom_app.services import Services
+
+        app = self.services.get("app")
+        if not isinstance(app, Services):
+            raise RuntimeError("handler needs the running services")
+        return app
+
+
+class SkipEvent(Exception):
+    """The event cannot apply and never will (e.g. its corp is not a tenant): record why."""
+
+
+Handler = Callable[[HandlerContext, Event], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Registration:
+    handler: Handler
+    # True (the default): the handler's database work commits together with the inbox
+    # row's "done" — exactly once in effect. Handlers that call WeCom register with
+    # transactional=False: they run outside a transaction (a network round trip must not
+    # hold the database, which on SQLite is one connection every callback waits for)
+    # and must therefore be idempotent; "done" is recorded after they return.
+    transactional: bool = True
+
+
+class HandlerRegistry:
+    def __init__(self) -> None:
+        self._handlers: dict[tuple[str, str | None], Registration] = {}
+
+    def on(
+        self, name: str, change_type: str | None = None, *, transactional: bool = True
+    ) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            key = (name, change_type)
+            if key in self._handlers:
+                raise ValueError(f"a handler for {name}:{change_type} is already registered")
+            self._handlers[key] = Registration(handler, transactional)
+            return handler
+
+        return register
+
+    def lookup(self, name: str, change_type: str) -> Registration | None:
+        return self._handlers.get((name, change_type)) or self._handlers.get((name, None))
+
+    def find(self, name: str, change_type: str) -> Handler | None:
+        registration = self.lookup(name, change_type)
+        return None if registration is None else registration.handler
+
+    def names(self) -> list[str]:
+        return sorted(f"{n}:{c}" if c else n for n, c in self._handlers)

@@ -1,0 +1,20 @@
+"""The in-chat sidebar (issue 6): OAuth login, JS-SDK config, profile API, pages.
+
+``routes(services)`` is mounted by :func:`wecom_app.app.create_app`; see
+:mod:`sidebar.routes` for the endpoints and :mod:`sidebar.config` for the settings.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from starlette.routing import BaseRoute
+
+if TYPE_CHECKING:
+    from wecom_app.services import Services
+
+
+def routes(services: Services) -> list[BaseRoute]:
+    from sidebar.routes import build_routes
+
+    return build_routes(services)

@@ -1,0 +1,65 @@
+"""Small HTTP helpers shared by the sidebar's endpoints."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from sidebar.service import encode
+
+MAX_BODY = 64 * 1024
+FORBIDDEN = {"error": "forbidden"}
+
+
+class BadBody(ValueError):
+    pass
+
+
+# Every sidebar answer is private to one employee: never cached on the way.
+PRIVATE = {
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def json_ok(data: Any, status: int = 200) -> Response:
+    return json_bytes(encode(data), status)
+
+
+def json_bytes(body: bytes, status: int = 200) -> Response:
+    return Response(body, status_code=status, media_type="application/json", headers=PRIVATE)
+
+
+def error(code: str, message: str = "", status: int = 400) -> JSONResponse:
+    body = {"error": code}
+    if message:
+        body["message"] = message
+    return JSONResponse(body, status_code=status)
+
+
+def forbidden() -> JSONResponse:
+    """The one refusal for a customer or chat: the same whether it exists or not."""
+    return JSONResponse(FORBIDDEN, status_code=403)
+
+
+def no_store(response: Response) -> Response:
+    if "cache-control" not in response.headers:
+        response.headers.update(PRIVATE)
+    return response
+
+
+async def read_json(request: Request) -> dict[str, Any]:
+    body = await request.body()
+    if len(body) > MAX_BODY:
+        raise BadBody("the request is too large")
+    try:
+        data = json.loads(body or b"{}")
+    except ValueError:
+        raise BadBody("the body is not JSON") from None
+    if not isinstance(data, dict):
+        raise BadBody("the body must be a JSON object")
+    return data

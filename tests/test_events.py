@@ -1,0 +1,145 @@
+"""Decrypted documents → typed events, identities and dedup keys."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from wecom_app.protocol import events
+from wecom_app.protocol.xml import parse_xml
+from wecom_app.simulator.callbacks import event_xml, self_built_event, suite_command
+
+
+def parse(fields: dict[str, str | int | list[str]]) -> events.Event:
+    return events.parse_event(parse_xml(event_xml(fields)))
+
+
+def test_suite_commands_become_their_types() -> None:
+    ticket = parse(suite_command("ws1", "suite_ticket", timestamp=7, SuiteTicket="T"))
+    assert isinstance(ticket, events.SuiteTicket)
+    assert (ticket.suite_id, ticket.ticket, ticket.create_time) == ("ws1", "T", 7)
+    auth = parse(suite_command("ws1", "create_auth", AuthCode="AC", State="s"))
+    assert isinstance(auth, events.CreateAuth)
+    assert auth.auth_code == "AC"
+    cancel = parse(suite_command("ws1", "cancel_auth", AuthCorpId="wwX"))
+    assert isinstance(cancel, events.CancelAuth)
+    assert cancel.corp_id == "wwX"
+    reset = parse(suite_command("ws1", "reset_permanent_code", AuthCode="R"))
+    assert isinstance(reset, events.ResetPermanentCode)
+    assert reset.auth_code == "R"
+    change = parse(
+        suite_command(
+            "ws1",
+            "change_external_contact",
+            AuthCorpId="wwX",
+            ChangeType="transfer_fail",
+            UserID="takeover",
+            ExternalUserID="wm1",
+            FailReason="customer_refused",
+        )
+    )
+    assert isinstance(change, events.ChangeExternalContact)
+    assert (change.corp_id, change.user_id, change.fail_reason) == (
+        "wwX",
+        "takeover",
+        "customer_refused",
+    )
+
+
+def test_self_built_events_and_both_member_list_forms() -> None:
+    csv = parse(
+        self_built_event(
+            "ww1",
+            "change_external_chat",
+            "update",
+            ChatId="c1",
+            MemChangeList="a, b",
+            UpdateDetail="add_member",
+            JoinScene="1",
+            MemChangeCnt="2",
+        )
+    )
+    items = parse(
+        self_built_event(
+            "ww1", "change_external_chat", "update", ChatId="c1", MemChangeList=["a", "b"]
+        )
+    )
+    assert isinstance(csv, events.ChangeExternalChat)
+    assert isinstance(items, events.ChangeExternalChat)
+    assert csv.member_change_list == items.member_change_list == ("a", "b")
+    assert (csv.join_scene, csv.member_change_count, csv.update_detail) == (1, 2, "add_member")
+    contact = parse(
+        self_built_event(
+            "ww1",
+            "change_contact",
+            "update_user",
+            UserID="u",
+            NewUserID="u2",
+            Department="1,2",
+            Name="张三",
+        )
+    )
+    assert isinstance(contact, events.ChangeContact)
+    assert (contact.new_user_id, contact.departments, contact.user_name) == (
+        "u2",
+        ("1", "2"),
+        "张三",
+    )
+    tag = parse(self_built_event("ww1", "change_external_tag", "create", Id="t1", TagType="tag"))
+    assert isinstance(tag, events.ChangeExternalTag)
+    assert tag.tag_type == "tag"
+    notify = parse(self_built_event("ww1", "msgaudit_notify", AgentID="2000"))
+    assert isinstance(notify, events.MsgAuditNotify)
+    assert notify.agent_id == "2000"
+
+
+def test_unknown_events_keep_every_field() -> None:
+    unknown = parse(self_built_event("ww1", "future_event", "x", Extra="额外", More="1"))
+    assert isinstance(unknown, events.UnknownEvent)
+    assert unknown.handler_key == "future_event:x"
+    assert unknown.fields["Extra"] == "额外"
+    message = parse({"ToUserName": "ww1", "MsgType": "text", "MsgId": "9", "Content": "hi"})
+    assert isinstance(message, events.Message)
+    assert message.content == "hi"
+
+
+def test_retries_share_a_key_and_different_events_do_not() -> None:
+    base = self_built_event(
+        "ww1",
+        "change_external_contact",
+        "add_external_contact",
+        create_time=100,
+        UserID="u",
+        ExternalUserID="wm1",
+    )
+    same = dict(base)
+    other_customer = {**base, "ExternalUserID": "wm2"}
+    other_change = {**base, "ChangeType": "edit_external_contact"}
+    key = events.dedup_key(parse_xml(event_xml(base)))
+    assert key == events.dedup_key(parse_xml(event_xml(same)))
+    assert key.startswith("e:000000000100:")
+    assert key != events.dedup_key(parse_xml(event_xml(other_customer)))
+    assert key != events.dedup_key(parse_xml(event_xml(other_change)))
+    assert events.dedup_key({"MsgType": "text", "MsgId": "42"}) == "m:42"
+
+
+leaf = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=20)
+
+
+@given(
+    kind=st.sampled_from(["change_contact", "change_external_contact", "msgaudit_notify", "x"]),
+    change=st.sampled_from(["", "create_user", "add_external_contact", "update"]),
+    value=leaf,
+    command=st.booleans(),
+)
+def test_identity_agrees_with_parse_event(
+    kind: str, change: str, value: str, command: bool
+) -> None:
+    fields = (
+        suite_command("ws1", kind, ChangeType=change, AuthCorpId="wwA", UserID=value)
+        if command
+        else self_built_event("ww1", kind, change, UserID=value)
+    )
+    doc = parse_xml(event_xml(fields))
+    event = events.parse_event(doc)
+    assert events.identity(doc) == (event.name, event.change_type, event.corp_id)

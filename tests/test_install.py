@@ -1,0 +1,363 @@
+"""The suite install flow end to end against the simulator, and what follows it."""
+
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from tests.conftest import TEST_SUITE_ID, FakeClock
+from tests.test_sync_support import (
+    PERMANENT_CODE_PATH,
+    add_suite_org,
+    assert_matches_org,
+    install_suite,
+    make_sim,
+    running_app,
+)
+from wecom_app import install, sync
+from wecom_app.config import SelfBuiltApp, Settings
+from wecom_app.kv import KV
+from wecom_app.simulator.state import AuthCode
+from wecom_app.store.db import db
+from wecom_app.store.directory import AuthExchange, ConsoleRole, SyncRun
+from wecom_app.store.models import Corp, InboxEvent
+from wecom_app.sync.store import column
+from wecom_app.wecom import AuthCancelled, WeComError
+
+CORP_A = "wwsuitecorpaaaa1"
+CORP_B = "wwsuitecorpbbbb2"
+CORP_TOKEN = "/cgi-bin/service/get_corp_token"
+
+
+async def test_install_from_the_link_makes_an_active_tenant_and_syncs_it(
+    settings: Settings, kv: KV, clock: FakeClock
+) -> None:
+    sim, _ = make_sim(clock)
+    org = add_suite_org(sim, 21, CORP_A)
+    async with running_app(settings, kv, clock, sim) as app:
+        code = await install_suite(app, sim, org, state="st-1")
+        corp = await install.complete_install(app.services, code, source="redirect")
+
+        assert (corp.corp_id, corp.mode, corp.status) == (CORP_A, "suite", "active")
+        assert corp.name == org.name
+        authorization = sim.world.authorizations[(TEST_SUITE_ID, CORP_A)]
+        # Sealed at rest: the permanent code is nowhere in the database in plaintext.
+        assert authorization.permanent_code not in corp.permanent_code_sealed
+        opened = app.services.secrets.open(corp.permanent_code_sealed, "corp.permanent_code")
+        assert opened == authorization.permanent_code
+        _, rows = await db().execute_query('SELECT * FROM "corps"')
+        assert authorization.permanent_code not in repr(rows)
+        assert corp.auth_info["auth_corp_info"]["corpid"] == CORP_A
+        assert corp.auth_info["state"] == "st-1"
+        admin = await ConsoleRole.get(corp_id=corp.id, role="admin")
+        assert admin.userid == authorization.installer_userid
+        exchange = await AuthExchange.get(code_hash=install.code_hash(code))
+        assert (exchange.status, exchange.corp_id, exchange.code_sealed) == ("done", CORP_A, "")
+
+        # The initial sync is queued as a job, not run inline.
+        run = await SyncRun.get(corp_id=corp.id)
+        assert run.status == "queued"
+        assert await sync.run_due_syncs(app.services) == 1
+        await assert_matches_org(CORP_A, org)
+        # The corp token came with the permanent code: the sync fetched none.
+        assert sim.calls[CORP_TOKEN] == 0
+
+
+async def test_test_installs_mark_the_session(settings: Settings, kv: KV, clock: FakeClock) -> None:
+    sim, _ = make_sim(clock)
+    async with running_app(settings, kv, clock, sim) as app:
+        sim.push_suite_ticket(TEST_SUITE_ID)
+        await app.deliver(sim)
+        link = await install.install_link(
+            app.services, redirect_uri="https://app.example/back", state="x", test_install=True
+        )
+        query = parse_qs(urlsplit(link).query)
+        assert link.startswith("https://open.work.weixin.qq.com/3rdapp/install?")
+        assert query["suite_id"] == [TEST_SUITE_ID]
+        assert query["redirect_uri"] == ["https://app.example/back"]
+        assert query["state"] == ["x"]
+        assert sim.world.pre_auth_codes[query["pre_auth_code"][0]].auth_type == 1
+        formal = await install.install_link(
+            app.services, redirect_uri="https://app.example/back", state="y"
+        )
+        pre = parse_qs(urlsplit(formal).query)["pre_auth_code"][0]
+        assert sim.world.pre_auth_codes[pre].auth_type == 0
+
+
+async def test_redirect_then_create_auth_exchanges_once(
+    settings: Settings, kv: KV, clock: FakeClock
+) -> None:
+    sim, _ = make_sim(clock)
+    org = add_suite_org(sim, 22, CORP_A)
+    async with running_app(settings, kv, clock, sim) as app:
+        sim.push_suite_ticket(TEST_SUITE_ID)
+        await app.deliver(sim)
+        # A marketplace install: WeCom redirects the admin *and* pushes create_auth.
+        code = sim.authorize(TEST_SUITE_ID, org, state="m")
+        first = await install.complete_install(app.services, code, source="redirect")
+        await app.deliver(sim)  # the create_auth callback with the same code
+        assert await install.process_pending_installs(app.services) == 0
+        again = await install.complete_install(app.services, code, source="redirect")
+        assert first.id == again.id
+        assert sim.calls[PERMANENT_CODE_PATH] == 1
+        assert await Corp.filter(corp_id=CORP_A).count() == 1
+        assert await ConsoleRole.filter(corp_id=first.id).count() == 1
+        assert await SyncRun.filter(corp_id=first.id).count() == 1
+        row = await InboxEvent.get(name="create_auth")
+        assert row.status == "done"
+
+
+async def test_create_auth_first_is_recorded_then_exchanged_by_the_job(
+    settings: Settings, kv: KV, clock: FakeClock
+) -> None:
+    sim, _ = make_sim(clock)
+    org = add_suite_org(sim, 23, CORP_A)
+    async with running_app(settings, kv, clock, sim) as app:
+        sim.push_suite_ticket(TEST_SUITE_ID)
+        await app.deliver(sim)
+        code = sim.authorize(TEST_SUITE_ID, org)
+        await app.deliver(sim)
+        # The handler only recorded the code: no WeCom call inside its transaction.
+        assert sim.calls[PERMANENT_CODE_PATH] == 0
+        recorded = await AuthExchange.get(code_hash=install.code_hash(code))
+        assert (recorded.status, recorded.source) == ("pending", "create_auth")
+        assert code not in recorded.code_sealed
+        assert await install.process_pending_installs(app.services) == 1
+        corp = await Corp.get(corp_id=CORP_A)
+        assert corp.status == "active"
+        # The admin's redirect arrives afterwards: the same tenant, no second exchange.
+        assert (await install.complete_install(app.services, code, source="redirect")).id == corp.id
+        assert sim.calls[PERMANENT_CODE_PATH] == 1
+
+
+async def test_two_callers_at_once_exchange_once(
+    settings: Settings, kv: KV, clock: FakeClock
+) -> None:
+    sim, _ = make_sim(clock)
+    org = add_suite_org(sim, 24, CORP_A)
+    async with running_app(settings, kv, clock, sim) as app:
+        code = await install_suite(app, sim, org)
+        corps = await asyncio.gather(
+            install.complete_install(app.services, code, source="redirect"),
+            install.complete_install(app.services, code, source="create_auth"),
+        )
+        assert corps[0].id == corps[1].id
+        assert sim.calls[PERMANENT_CODE_PATH] == 1
+
+
+async def test_a_used_or_unknown_code_is_refused_and_remembered(
+    settings: Settings, kv: KV, clock: FakeClock
+) -> None:
+    sim, _ = make_sim(clock)
+    async with running_app(settings, kv, clock, sim) as app:
+        sim.push_suite_ticket(TEST_SUITE_ID)
+        await app.deliver(sim)
+        with pytest.raises(WeComError):
+            await install.complete_install(app.services, "made-up-code", source="redirect")
+        row = await AuthExchange.get(code_hash=install.code_hash("made-up-code"))
+        assert row.status == "failed"
+        assert "refused" in row.error
+        # Asking again with the same code does not call WeCom again.
+        with pytest.raises(install.InstallError):
+            await install.complete_install(app.services, "made-up-code", source="redirect")
+        assert sim.calls[PERMANENT_CODE_PATH] == 1
+
+
+async def test_a_rejected_permanent_code_disconnects_and_tells_the_admin(
+    settings: Settings, kv: KV, clock: FakeClock
+) -> None:
+    sim, _ = make_sim(clock)
+    org = add_suite_org(sim, 25, CORP_A)
+    async with running_app(settings, kv, clock, sim) as app:
+        code = await install_suite(app, sim, org)
+        corp = await install.complete_install(app.services, code, source="redirect")
+        # WeCom stops accepting the permanent code (the cancel_auth push got lost).
+        sim.cancel_authorization(TEST_SUITE_ID, CORP_A)
+        sim.pop_callbacks()
+        await app.services.kv_store.delete(f"token:suite:{TEST_SUITE_ID}:corp:{CORP_A}")
+        run = await sync.run_sync(app.services, CORP_A)
+        assert run.status == "failed"
+        assert "40084" in run.error
+        corp = await Corp.get(corp_id=CORP_A)
+        assert corp.status == "disconnected"
+        assert "permanent code" in install.disconnected_reason(corp)
+        assert corp.auth_info["disconnected_errcode"] == 40084
+        # The job leaves a disconnected tenant alone; asking for a sync says why.
+        assert await sync.run_due_syncs(app.services) == 0
+        refused = await sync.start_full_sync(app.services, CORP_A)
+        assert refused.status == "failed"
+        assert "disconnected" in refused.error
+        assert "permanent code" in refused.error
+        with pytest.raises(install.InstallError, match="still refuses"):
+            await install.reconnect(app.services, CORP_A)
+        # Installing again makes it active, and the reason goes.
+        code = sim.authorize(TEST_SUITE_ID, CORP_A, push=False)
+        corp = await install.complete_install(app.services, code, source="redirect")
+        assert corp.status == "active"
+        assert install.disconnected_reason(corp) == ""
+        assert "disconnected_reason" not in corp.auth_info
+
+
+async def test_cancel_auth_stops_the_tenant(settings: Settings, kv: KV, clock: FakeClock) -> None:
+    sim, _ = make_sim(clock)
+    org = add_suite_org(sim, 26, CORP_A)
+    async with running_app(settings, kv, clock, sim) as app:
+        code = await install_suite(app, sim, org)
+        corp = await install.complete_install(app.services, code, source="redirect")
+        token_key = f"token:suite:{TEST_SUITE_ID}:corp:{CORP_A}"
+        assert await app.services.kv_store.get(token_key) is not None
+        clock.advance(5)
+        sim.cancel_authorization(TEST_SUITE_ID, CORP_A)
+        await app.deliver(sim)
+
+        corp = await Corp.get(corp_id=CORP_A)
+        assert corp.status == "cancelled"
+        assert await app.services.kv_store.get(token_key) is None
+        run = await SyncRun.get(corp_id=corp.id)
+        assert run.status == "cancelled"  # the queued initial sync will not run
+        assert await sync.run_due_syncs(app.services) == 0
+
+        # A callback for it that WeCom sent just before (delivered late) is skipped.
+        follower, customer = next(
+            (u, e) for u, by in org.follows_by_user.items() for e in by if u in org.employees
+        )
+        sim.callbacks.emit_suite(
+            TEST_SUITE_ID,
+            "change_external_contact",
+            {
+                "AuthCorpId": CORP_A,
+                "ChangeType": "del_follow_user",
+                "UserID": follower,
+                "ExternalUserID": customer,
+            },
+        )
+        await app.deliver(sim)
+        row = await InboxEvent.filter(name="change_external_contact").first()
+        assert row is not None
+        assert row.status == "skipped"
+        from wecom_app.store.directory import FollowRelation, TimelineEvent
+
+        assert not await FollowRelation.filter(corp_id=corp.id).exists()
+        assert not await TimelineEvent.filter(corp_id=corp.id).exists()
+
+
+async def test_change_auth_rereads_the_authorisation(
+    settings: Settings, kv: KV, clock: FakeClock
+) -> None:
+    sim, _ = make_sim(clock)
+    org = add_suite_org(sim, 27, CORP_A)
+    async with running_app(settings, kv, clock, sim) as app:
+        code = await install_suite(app, sim, org)
+        corp = await install.complete_install(app.services, code, source="redirect")
+        assert await sync.run_due_syncs(app.services) == 1
+        org.name = "改名后的公司"
+        sim.change_authorization(TEST_SUITE_ID, CORP_A)
+        await app.deliver(sim)
+        corp = await Corp.get(corp_id=CORP_A)
+        assert corp.name == "改名后的公司"
+        assert corp.auth_info["auth_corp_info"]["corp_name"] == "改名后的公司"
+        assert "auth_changed_at" in corp.auth_info
+        # The visible range may have changed: a new sync is queued.
+        assert await SyncRun.filter(corp_id=corp.id, status="queued").count() == 1
+
+
+async def test_reset_permanent_code_swaps_the_code(
+    settings: Settings, kv: KV, clock: FakeClock
+) -> None:
+    sim, _ = make_sim(clock)
+    org = add_suite_org(sim, 28, CORP_A)
+    async with running_app(settings, kv, clock, sim) as app:
+        code = await install_suite(app, sim, org)
+        await install.complete_install(app.services, code, source="redirect")
+        # WeCom issues the corp a new permanent code (custom-developed apps).
+        authorization = sim.world.authorizations[(TEST_SUITE_ID, CORP_A)]
+        authorization.permanent_code = "a-brand-new-permanent-code-0000000000000000"
+        sim.tokens.invalidate(corp_id=CORP_A)
+        reset = AuthCode(
+            code="reset-code-" + "0" * 40,
+            suite_id=TEST_SUITE_ID,
+            corp_id=CORP_A,
+            expires_at=clock() + 600,
+        )
+        sim.world.auth_codes[reset.code] = reset
+        sim.callbacks.emit_suite(TEST_SUITE_ID, "reset_permanent_code", {"AuthCode": reset.code})
+        await app.deliver(sim)
+        assert await install.process_pending_installs(app.services) == 1
+        corp = await Corp.get(corp_id=CORP_A)
+        opened = app.services.secrets.open(corp.permanent_code_sealed, "corp.permanent_code")
+        assert opened == authorization.permanent_code
+        # The new code works: a token is fetched with it.
+        tokens = await app.services.wecom.corp_tokens(CORP_A)
+        assert await tokens.get()
+
+
+async def test_two_tenants_never_see_each_others_data(
+    settings: Settings, kv: KV, clock: FakeClock
+) -> None:
+    sim, _ = make_sim(clock)
+    org_a = add_suite_org(sim, 31, CORP_A)
+    org_b = add_suite_org(sim, 32, CORP_B)
+    async with running_app(settings, kv, clock, sim) as app:
+        code_a = await install_suite(app, sim, org_a)
+        corp_a = await install.complete_install(app.services, code_a, source="redirect")
+        code_b = sim.authorize(TEST_SUITE_ID, org_b, push=False)
+        corp_b = await install.complete_install(app.services, code_b, source="redirect")
+        # The same person is a customer of both orgs.
+        shared = next(iter(org_a.customers.values()))
+        seller_b = next(e.userid for e in org_b.active_employees() if e.customer_contact)
+        sim.add_customer(CORP_B, seller_b, shared)
+        sim.pop_callbacks()
+        assert await sync.run_due_syncs(app.services) == 2
+        await assert_matches_org(CORP_A, org_a)
+        await assert_matches_org(CORP_B, org_b)
+
+        # A change in A reaches A only.
+        follower_a = org_a.followers(shared.external_userid)[0].userid
+        sim.employee_deletes_customer(CORP_A, follower_a, shared.external_userid)
+        await app.deliver(sim)
+        await assert_matches_org(CORP_A, org_a)
+        await assert_matches_org(CORP_B, org_b)
+        from wecom_app.store.directory import Customer, TimelineEvent
+
+        in_b = await Customer.get(corp_id=corp_b.id, external_userid=shared.external_userid)
+        assert in_b.status == "active"
+        assert not await TimelineEvent.filter(
+            corp_id=corp_b.id, external_userid=shared.external_userid, kind="deleted_by_employee"
+        ).exists()
+        assert await TimelineEvent.filter(
+            corp_id=corp_a.id, external_userid=shared.external_userid, kind="deleted_by_employee"
+        ).exists()
+
+
+async def test_register_self_built_checks_the_secret(
+    settings: Settings, kv: KV, clock: FakeClock
+) -> None:
+    sim, org = make_sim(clock)
+    async with running_app(settings, kv, clock, sim) as app:
+        assert settings.self_built is not None
+        wrong = SelfBuiltApp(
+            corp_id=org.corp_id,
+            corp_secret="not-the-secret",
+            agent_id="1000002",
+            callback_token=settings.self_built.callback_token,
+            callback_aes_key=settings.self_built.callback_aes_key,
+        )
+        with pytest.raises(install.InstallError, match="secret"):
+            await install.register_self_built_org(app.services, wrong, admin_userids=["a"])
+        corp = await install.register_self_built_org(
+            app.services, settings.self_built, admin_userids=["boss", "boss", ""]
+        )
+        assert (corp.mode, corp.status) == ("self_built", "active")
+        assert await column(ConsoleRole.filter(corp_id=corp.id), "userid") == ["boss"]
+        assert await SyncRun.filter(corp_id=corp.id, status="queued").count() == 1
+        assert await sync.run_due_syncs(app.services) == 1
+        await assert_matches_org(org.corp_id, org)
+
+
+def test_auth_cancelled_is_the_40084_error() -> None:
+    # The disconnect logic keys on this class: make sure 40084 maps to it.
+    from wecom_app.wecom.errors import error_for
+
+    assert isinstance(error_for(40084, "invalid permanent_code", "/x"), AuthCancelled)

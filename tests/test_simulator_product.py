@@ -1,0 +1,37 @@
+"""The simulator against the product: its callbacks pass the real receiver and worker."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.conftest import TEST_AES_KEY, TEST_CALLBACK_TOKEN, FakeClock
+from wecom_app.services import Services
+from wecom_app.simulator.generator import generate_org
+from wecom_app.simulator.simulator import Simulator
+from wecom_app.store.models import Employee
+
+
+async def test_directory_callbacks_reach_the_store(
+    client: httpx.AsyncClient, services: Services, clock: FakeClock
+) -> None:
+    sim = Simulator(clock=clock, seed=5)
+    org = sim.add_org(generate_org(5, customers=50, employees=10, corp_id="wwtestcorp000001"))
+    sim.enable_self_built_app(
+        org.corp_id,
+        secret="corp-secret-for-tests",
+        callback_token=TEST_CALLBACK_TOKEN,
+        callback_aes_key=TEST_AES_KEY,
+    )
+    sim.add_employee(org.corp_id, "newhire", name="林晓雯", departments=[2], position="销售顾问")
+    sim.add_employee(org.corp_id, "shortstay", name="赵刚")
+    sim.delete_employee(org.corp_id, "shortstay")
+
+    deliveries = await sim.deliver_callbacks(client)
+    assert [d.report.answered_success for d in deliveries] == [True, True, True]
+    assert services.worker is not None
+    await services.worker.drain()
+
+    hired = await Employee.get(corp__corp_id=org.corp_id, userid="newhire")
+    assert (hired.name, hired.position) == ("林晓雯", "销售顾问")
+    left = await Employee.get(corp__corp_id=org.corp_id, userid="shortstay")
+    assert left.status == "resigned"

@@ -1,0 +1,61 @@
+"""The Starlette application factory (composition root for HTTP)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from callbacks.receiver import CallbackReceiver
+from sidebar import routes as sidebar_routes
+from wecom_app.config import Settings
+from wecom_app.consoles import routes as console_routes
+from wecom_app.services import Services
+from wecom_app.store.db import ping
+
+
+def create_app(settings: Settings, services: Services | None = None) -> Starlette:
+    svc = services or Services(settings)
+    receiver = CallbackReceiver(
+        resolver=svc.resolver,
+        writer=svc.writer,
+        metrics=svc.metrics,
+        clock=svc.clock,
+        replay_window_s=settings.callback_replay_window_s,
+        max_body_bytes=settings.callback_max_body_bytes,
+    )
+
+    async def healthz(request: Request) -> Response:
+        return PlainTextResponse("ok")
+
+    async def readyz(request: Request) -> Response:
+        checks = {"database": await ping(), "kv": await svc.kv_store.ping()}
+        return JSONResponse(checks, status_code=200 if all(checks.values()) else 503)
+
+    async def metrics(request: Request) -> Response:
+        return PlainTextResponse(await svc.metrics.render(), media_type="text/plain; version=0.0.4")
+
+    methods = ["GET", "POST"]
+    routes = [
+        Route("/callbacks/suite", receiver.endpoint_app("suite"), methods=methods),
+        Route("/callbacks/data", receiver.endpoint_app("data"), methods=methods),
+        Route("/callbacks/corp/{corp_id}", receiver.endpoint_app("corp"), methods=methods),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        Route("/metrics", metrics),
+        *console_routes(svc),
+        *sidebar_routes(svc),
+    ]
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with svc:
+            yield
+
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.services = svc
+    return app

@@ -1,0 +1,361 @@
+"""The archive puller: every message after the stored cursor, once, in order.
+
+One puller per tenant at a time: a KV lease (``archive-pull:<corp>``) keeps several
+workers or hosts from pulling the same tenant at once, renewed while the pull runs so
+a long backlog does not outlive it; correctness does not rest on the lease, though —
+the cursor only moves by compare-and-set in the batch's own transaction
+(:func:`~wecom_app.archive.writer.store_batch`), and ``(corp, msgid)`` is unique.
+
+A pull is a pipeline over batches of ≤ 1000 records::
+
+    fetch(n+1) ─┐
+    decode(n+1) ├─ while ─ store(n)  (one transaction: messages + media queue + recalls
+                │                     + consent + search index + cursor)
+
+so the network, the decoder processes (RSA on every core) and the database all work
+at once. A crash anywhere loses at most the batches not yet committed; the next pull
+fetches them again after the stored cursor.
+
+Faults (wecom-protocol.md §6): network/system errors and timeouts (10001, 10003) are
+retried with exponential backoff; errors an operator must fix (10009 IP not allowed,
+10010 data expired, bad secret, …) stop the pull and are recorded on the cursor
+(``last_error``, ``last_error_code``) for the console; a message without a key for its
+``publickey_ver`` is parked (10007), and one that cannot be decrypted or parsed is kept
+as failed — neither ever stops the rest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Final
+
+from wecom_app.archive import writer
+from wecom_app.archive.decode import (
+    Decoded,
+    DecodePool,
+    NeedsDecrypt,
+    Outcome,
+    Undecoded,
+    finish,
+    malformed_outcome,
+    raw_record,
+    undecoded,
+)
+from wecom_app.archive.keys import KeyMaterial, load_key_material
+from wecom_app.archive.source import ArchiveSdkError, ArchiveSource, Disposition
+from wecom_app.archive.sources import local_decryptor
+from wecom_app.kv import KV
+from wecom_app.protocol.archive import MAX_CHATDATA_LIMIT, ChatData, ChatDataBatch
+from wecom_app.secretbox import SecretBox
+from wecom_app.store.archive import ArchiveCursor
+from wecom_app.store.models import Corp
+
+log = logging.getLogger(__name__)
+
+LEASE_S: Final = 60.0  # a crashed puller's lease frees the tenant after at most this
+RENEW_EVERY_S: Final = 15.0
+
+
+@dataclass
+class PullProgress:
+    """Reported after each stored batch (the CLI's progress bar)."""
+
+    seq: int
+    stored: int
+    parked: int
+    failed: int
+    duplicates: int
+    batches: int
+    elapsed_s: float
+
+
+@dataclass
+class PullReport:
+    corp_id: str
+    started_seq: int = 0
+    seq: int = 0
+    batches: int = 0
+    stored: int = 0  # new rows of any status
+    ok: int = 0
+    parked: int = 0
+    failed: int = 0
+    duplicates: int = 0
+    media: int = 0
+    recalls: int = 0
+    skipped: bool = False  # another puller holds this tenant
+    error: str = ""
+    error_code: int = 0
+    elapsed_s: float = 0.0
+    more: bool = False  # stopped by max_batches before the end
+    parked_versions: set[int] = field(default_factory=set)
+    # Where the time went: waiting for fetch + decode of the next batch, and storing
+    # (one transaction per batch, the search index's hook included). The pipeline is
+    # balanced when neither dominates.
+    wait_s: float = 0.0
+    store_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Delays between retries of one call: base·2ⁿ capped, at most ``attempts`` tries."""
+
+    attempts: int = 6
+    base_s: float = 0.5
+    cap_s: float = 30.0
+
+    def delay(self, retry: int) -> float:
+        return float(min(self.cap_s, self.base_s * 2**retry))
+
+
+class Lease:
+    """A renewable KV lease; :meth:`held` tells whether we still own it."""
+
+    def __init__(self, kv: KV, name: str, ttl_s: float) -> None:
+        self.kv = kv
+        self.key = "lease:" + name
+        self.ttl_s = ttl_s
+        self.token = secrets.token_hex(8)
+
+    async def acquire(self) -> bool:
+        return await self.kv.set_if_absent(self.key, self.token, ttl=self.ttl_s)
+
+    async def held(self) -> bool:
+        value = await self.kv.get(self.key)
+        return value == self.token.encode()
+
+    async def renew(self) -> bool:
+        # get-then-set is not atomic; the cursor's compare-and-set is what keeps two
+        # pullers from storing twice, the lease only keeps them from trying.
+        if not await self.held():
+            return False
+        await self.kv.set(self.key, self.token, ttl=self.ttl_s)
+        return True
+
+    async def release(self) -> None:
+        if await self.held():
+            await self.kv.delete(self.key)
+
+
+async def decrypt_here(source: ArchiveSource, outcome: NeedsDecrypt) -> Decoded | Undecoded:
+    """DecryptData through the source (no local decryptor), then finish on the loop."""
+    try:
+        plaintext = await source.decrypt(outcome.random_key, outcome.raw[4])
+    except ArchiveSdkError as exc:
+        return undecoded(outcome.raw, "failed", f"decrypt_{exc.code}", str(exc))
+    return finish(outcome.raw, plaintext)
+
+
+class Puller:
+    """Pulls one tenant's archive from ``source`` into the database."""
+
+    def __init__(
+        self,
+        corp: Corp,
+        source: ArchiveSource,
+        *,
+        box: SecretBox,
+        kv: KV,
+        decoder: DecodePool,
+        media_max_bytes: int,
+        batch_size: int = MAX_CHATDATA_LIMIT,
+        backoff: Backoff | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        on_progress: Callable[[PullProgress], None] | None = None,
+        hook: writer.StoredHook | None = None,
+        lease_s: float = LEASE_S,
+    ) -> None:
+        if not 1 <= batch_size <= MAX_CHATDATA_LIMIT:
+            raise ValueError(f"batch_size must be 1..{MAX_CHATDATA_LIMIT}")
+        self.corp = corp
+        self.source = source
+        self.box = box
+        self.kv = kv
+        self.decoder = decoder
+        self.media_max_bytes = media_max_bytes
+        self.batch_size = batch_size
+        self.backoff = backoff or Backoff()
+        self._sleep = sleep
+        self.on_progress = on_progress
+        self.hook = hook
+        self.lease_s = lease_s
+        # Called once the lease is ours, before the first fetch (the runtime clears
+        # the tenant's "pull due" mark there).
+        self.on_lease: Callable[[], Awaitable[None]] | None = None
+        self._keys: dict[int, KeyMaterial] = {}
+
+    @staticmethod
+    def lease_name(corp_pk: int) -> str:
+        return f"archive-pull:{corp_pk}"
+
+    async def pull(self, *, max_batches: int | None = None) -> PullReport:
+        """Pull until the archive has nothing newer (or ``max_batches`` were stored)."""
+        report = PullReport(self.corp.corp_id)
+        lease = Lease(self.kv, self.lease_name(self.corp.pk), self.lease_s)
+        if not await lease.acquire():
+            report.skipped = True
+            return report
+        renewer = asyncio.create_task(self._renew(lease))
+        try:
+            if self.on_lease is not None:
+                await self.on_lease()
+            await self._pull(report, max_batches)
+        finally:
+            renewer.cancel()
+            try:
+                await renewer
+            except asyncio.CancelledError:
+                pass
+            await lease.release()
+        return report
+
+    async def _renew(self, lease: Lease) -> None:
+        while True:
+            await asyncio.sleep(min(RENEW_EVERY_S, self.lease_s / 3))
+            if not await lease.renew():
+                log.warning("archive lease of corp %s was lost", self.corp.corp_id)
+                return
+
+    async def _pull(self, report: PullReport, max_batches: int | None) -> None:
+        started = time.monotonic()
+        cursor = await writer.ensure_cursor(self.corp.pk)
+        report.started_seq = report.seq = cursor.seq
+        self._keys = await load_key_material(self.corp.pk, self.box)
+        seq = cursor.seq
+        current = asyncio.create_task(self._fetch_and_decode(seq))
+        pending: asyncio.Task[tuple[ChatDataBatch, list[Outcome]]] | None = current
+        try:
+            while True:
+                waited = time.monotonic()
+                batch, outcomes = await current
+                report.wait_s += time.monotonic() - waited
+                pending = None
+                top = batch.highest_seq
+                if top is None:
+                    break
+                last = max_batches is not None and report.batches + 1 >= max_batches
+                if not last:  # fetch and decode the next batch while this one is stored
+                    current = pending = asyncio.create_task(self._fetch_and_decode(top))
+                storing = time.monotonic()
+                await self._store(report, batch, outcomes, seq, top)
+                report.store_s += time.monotonic() - storing
+                seq = top
+                report.seq = seq
+                if self.on_progress is not None:
+                    self.on_progress(
+                        PullProgress(
+                            seq,
+                            report.stored,
+                            report.parked,
+                            report.failed,
+                            report.duplicates,
+                            report.batches,
+                            time.monotonic() - started,
+                        )
+                    )
+                if last:
+                    report.more = True
+                    break
+        except ArchiveSdkError as exc:
+            report.error, report.error_code = str(exc), exc.code
+            await self._record_error(exc)
+            log.warning("archive pull of corp %s stopped: %s", self.corp.corp_id, exc.code)
+        except writer.CursorMoved:
+            log.info("archive cursor of corp %s moved under us; stopping", self.corp.corp_id)
+            report.skipped = True
+        finally:
+            if pending is not None:
+                pending.cancel()
+                try:
+                    await pending
+                except (asyncio.CancelledError, Exception) as exc:  # already failing or done
+                    log.debug("prefetch of corp %s ended: %r", self.corp.corp_id, exc)
+            report.elapsed_s = time.monotonic() - started
+        if not report.error and not report.skipped:
+            await ArchiveCursor.filter(corp_id=self.corp.pk).update(
+                last_pull_at=datetime.now(UTC), last_error="", last_error_code=0
+            )
+
+    async def _fetch(self, seq: int) -> ChatDataBatch:
+        retry = 0
+        while True:
+            try:
+                return await self.source.fetch(seq, self.batch_size)
+            except ArchiveSdkError as exc:
+                if exc.disposition is not Disposition.RETRY or retry + 1 >= self.backoff.attempts:
+                    raise
+                delay = self.backoff.delay(retry)
+                log.info(
+                    "archive fetch of corp %s failed (%s); retrying in %.1f s",
+                    self.corp.corp_id,
+                    exc.code,
+                    delay,
+                )
+                retry += 1
+                await self._sleep(delay)
+
+    async def _fetch_and_decode(self, seq: int) -> tuple[ChatDataBatch, list[Outcome]]:
+        batch = await self._fetch(seq)
+        outcomes = await self.decode(list(batch))
+        return batch, outcomes
+
+    async def decode(self, records: Sequence[ChatData]) -> list[Outcome]:
+        """Decode records in the pool with this tenant's keys (loaded at pull start)."""
+        raws = [raw_record(r) for r in records]
+        return await self.decoder.decode(self._keys, local_decryptor(self.source), raws)
+
+    async def _store(
+        self,
+        report: PullReport,
+        batch: ChatDataBatch,
+        outcomes: list[Outcome],
+        seq_from: int,
+        seq_to: int,
+    ) -> None:
+        rows: list[Decoded | Undecoded] = []
+        for outcome in outcomes:
+            if isinstance(outcome, NeedsDecrypt):
+                outcome = await self._decrypt_here(outcome)
+            rows.append(outcome)
+        rows.extend(malformed_outcome(bad, seq_from) for bad in batch.malformed)
+        stored = await writer.store_batch(
+            self.corp,
+            rows,
+            cursor_from=seq_from,
+            cursor_to=seq_to,
+            now=datetime.now(UTC),
+            media_max_bytes=self.media_max_bytes,
+            hook=self.hook,
+        )
+        report.batches += 1
+        report.ok += len(stored.messages)
+        report.parked += stored.parked
+        report.failed += stored.failed
+        report.stored += stored.stored
+        report.duplicates += stored.duplicates
+        report.media += stored.media
+        report.recalls += stored.recalls
+        report.parked_versions.update(
+            r.publickey_ver for r in rows if isinstance(r, Undecoded) and r.status == "parked"
+        )
+
+    async def _decrypt_here(self, outcome: NeedsDecrypt) -> Decoded | Undecoded:
+        return await decrypt_here(self.source, outcome)
+
+    async def _record_error(self, exc: ArchiveSdkError) -> None:
+        await record_error(self.corp.pk, exc)
+
+
+async def record_error(corp_pk: int, exc: ArchiveSdkError) -> None:
+    """Surface an SDK error on the tenant's cursor (the console shows it)."""
+    await writer.ensure_cursor(corp_pk)
+    await ArchiveCursor.filter(corp_id=corp_pk).update(
+        last_error=str(exc)[:2000],
+        last_error_code=exc.code,
+        last_pull_at=datetime.now(UTC),
+    )

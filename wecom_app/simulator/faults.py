@@ -1,0 +1,151 @@
+"""Fault injection and rate limits for the simulated WeCom API.
+
+Faults are armed per API path (``/cgi-bin/externalcontact/batch/get_by_user``) or for
+every path with ``"*"``, and fire on the next matching calls:
+
+* :meth:`Faults.fail_next` — answer with an errcode (``-1`` = system busy, retry);
+* :meth:`Faults.delay_next` — answer late (real seconds; a client's timeout fires);
+* :meth:`Faults.http_error_next` — a gateway error without a JSON body;
+* :meth:`Faults.repeat_cursor` — a page whose ``next_cursor`` is the cursor that was
+  sent, so a client that trusts cursors blindly loops forever.
+
+Rate limits are WeCom's: per corp per API 10,000 calls a minute and 150,000 an hour
+(wecom-protocol.md §8); past a limit WeCom answers 45009 and the block lasts as long as
+the limit's window (a minute, an hour), counted on the simulator clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+ANY_PATH = "*"
+
+
+@dataclass
+class _Armed:
+    remaining: int
+    errcode: int = 0
+    errmsg: str = ""
+    seconds: float = 0.0
+    status: int = 0
+
+
+@dataclass
+class InjectedFailure:
+    errcode: int
+    errmsg: str
+
+
+class Faults:
+    def __init__(self) -> None:
+        self._failures: dict[str, list[_Armed]] = {}
+        self._delays: dict[str, list[_Armed]] = {}
+        self._http_errors: dict[str, list[_Armed]] = {}
+        self._cursor_repeats: dict[str, list[_Armed]] = {}
+
+    # -- arming (tests) --------------------------------------------------------------
+
+    def fail_next(self, path: str, errcode: int = -1, times: int = 1, errmsg: str = "") -> None:
+        self._failures.setdefault(path, []).append(
+            _Armed(remaining=times, errcode=errcode, errmsg=errmsg)
+        )
+
+    def delay_next(self, path: str, seconds: float, times: int = 1) -> None:
+        self._delays.setdefault(path, []).append(_Armed(remaining=times, seconds=seconds))
+
+    def http_error_next(self, path: str, status: int = 502, times: int = 1) -> None:
+        self._http_errors.setdefault(path, []).append(_Armed(remaining=times, status=status))
+
+    def repeat_cursor(self, path: str, times: int = 1) -> None:
+        self._cursor_repeats.setdefault(path, []).append(_Armed(remaining=times))
+
+    def clear(self) -> None:
+        for armed in (self._failures, self._delays, self._http_errors, self._cursor_repeats):
+            armed.clear()
+
+    # -- firing (the API server) -----------------------------------------------------
+
+    def take_failure(self, path: str) -> InjectedFailure | None:
+        armed = _take(self._failures, path)
+        return None if armed is None else InjectedFailure(armed.errcode, armed.errmsg)
+
+    def take_delay(self, path: str) -> float:
+        armed = _take(self._delays, path)
+        return 0.0 if armed is None else armed.seconds
+
+    def take_http_error(self, path: str) -> int:
+        armed = _take(self._http_errors, path)
+        return 0 if armed is None else armed.status
+
+    def take_cursor_repeat(self, path: str) -> bool:
+        return _take(self._cursor_repeats, path) is not None
+
+
+def _take(table: dict[str, list[_Armed]], path: str) -> _Armed | None:
+    for key in (path, ANY_PATH):
+        queue = table.get(key)
+        if not queue:
+            continue
+        armed = queue[0]
+        armed.remaining -= 1
+        if armed.remaining <= 0:
+            queue.pop(0)
+        return armed
+    return None
+
+
+@dataclass
+class _Window:
+    started: float
+    count: int = 0
+    blocked_until: float = 0.0
+
+
+@dataclass
+class RateLimits:
+    """WeCom's per-corp, per-API call limits on the simulator clock.
+
+    ``per_path_per_minute`` overrides the minute limit for single paths (a test that
+    wants 45009 after 5 calls sets it to 5 for one API).
+    """
+
+    clock: Callable[[], float]
+    per_minute: int = 10_000
+    per_hour: int = 150_000
+    per_path_per_minute: dict[str, int] = field(default_factory=dict)
+    _minute: dict[tuple[str, str], _Window] = field(default_factory=dict)
+    _hour: dict[tuple[str, str], _Window] = field(default_factory=dict)
+
+    def allow(self, caller: str, path: str) -> bool:
+        """Count one call of ``caller`` (a corp or suite id) to ``path``; False = 45009."""
+        now = self.clock()
+        key = (caller, path)
+        minute_limit = self.per_path_per_minute.get(path, self.per_minute)
+        allowed_minute = _count(self._minute, key, now, 60.0, minute_limit)
+        allowed_hour = _count(self._hour, key, now, 3600.0, self.per_hour)
+        return allowed_minute and allowed_hour
+
+    def reset(self) -> None:
+        self._minute.clear()
+        self._hour.clear()
+
+
+def _count(
+    windows: dict[tuple[str, str], _Window],
+    key: tuple[str, str],
+    now: float,
+    length: float,
+    limit: int,
+) -> bool:
+    window = windows.get(key)
+    if window is None or (now - window.started >= length and now >= window.blocked_until):
+        window = windows[key] = _Window(started=now)
+    if now < window.blocked_until:
+        return False
+    window.count += 1
+    if window.count > limit:
+        # The block lasts as long as the window the limit is counted over (Doc 90313).
+        window.blocked_until = now + length
+        return False
+    return True

@@ -1,0 +1,1 @@
+"""Persistence: Tortoise models and database set-up (SQLite embedded, PostgreSQL at scale)."""

@@ -1,0 +1,1 @@
+"""Console tables (issue 3): what the admin console needs beyond the directory."""

@@ -1,0 +1,201 @@
+"""Errors of WeCom's server API, one class per way a caller should react.
+
+WeCom answers HTTP 200 with ``{"errcode": N, "errmsg": "..."}``; a non-zero ``errcode``
+becomes the :class:`WeComError` subclass registered for it, so callers write
+``except TokenInvalid`` instead of comparing numbers. Global error codes:
+https://developer.work.weixin.qq.com/document/path/90313 ; call limits:
+https://developer.work.weixin.qq.com/document/path/90454 .
+
+Messages never carry credentials: ``api_path`` is the path without its query string,
+and the client redacts ``errmsg`` before it gets here (see :mod:`wecom_app.wecom.redact`).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from wecom_app.wecom.redact import redact_text
+
+# errcode → what it means for us, in plain words (for logs and the admin console).
+EXPLANATIONS: dict[int, str] = {
+    -1: "WeCom is busy or unreachable; retry later",
+    40001: "invalid secret (corp secret or app secret is wrong)",
+    40003: "invalid userid",
+    40013: "invalid corpid",
+    40014: "invalid access token (rejected early; fetch a new one)",
+    40029: "invalid OAuth code (already used, expired, or from another app)",
+    40056: "invalid agentid",
+    40058: "invalid parameter (a field is missing, too long, or of the wrong type)",
+    40068: "invalid tag id",
+    40082: "invalid suite access token",
+    40083: "invalid suite id",
+    40084: "invalid permanent code (the corp cancelled the authorisation)",
+    40085: "invalid suite ticket (use the newest pushed ticket)",
+    40086: "invalid third-party app id",
+    40093: "JS-SDK signature error",
+    40096: "invalid external_userid",
+    40097: "the handover member has not left the company",
+    40098: "the member has not completed real-name verification",
+    40099: "the member has reached the customer limit",
+    40100: "this customer is already being transferred",
+    40128: "this customer was transferred too often (at most 2 times in 90 days)",
+    40129: "a transfer of this customer is in progress",
+    40130: "handover and takeover member are the same",
+    40131: "the handover member does not follow this customer",
+    41001: "missing access token",
+    41004: "missing secret",
+    41008: "missing OAuth code",
+    42001: "access token expired",
+    42007: "pre-auth code expired; request a new install link",
+    42009: "suite access token expired",
+    42012: "wrong ticket for wx.agentConfig (needs the app ticket, not the corp ticket)",
+    45009: "API call limit exceeded (per corp per API per minute/hour); blocked for a while",
+    45033: "too many concurrent calls",
+    48001: "this API is not authorised for the app",
+    48002: "the app has no permission to call this API",
+    60011: "no permission for this member, department or tag (outside the app's visible range)",
+    60020: "our IP address is not in the app's trusted IP list",
+    60111: "userid not found",
+    60123: "invalid department id",
+    81013: "every userid, department id and tag id is invalid or not visible to the app",
+    84061: "no customer relationship between this member and this external contact",
+    90500: "the group owner has not left the company",
+}
+
+
+class WeComError(Exception):
+    """WeCom answered with a non-zero ``errcode`` (or could not be reached)."""
+
+    codes: ClassVar[frozenset[int]] = frozenset()
+
+    def __init__(self, errcode: int, errmsg: str, api_path: str) -> None:
+        self.errcode = errcode
+        self.errmsg = redact_text(errmsg)
+        # The path only: a query string could carry a token.
+        self.api_path = api_path.split("?", 1)[0]
+        super().__init__(self._message())
+
+    @property
+    def explanation(self) -> str:
+        return explain(self.errcode)
+
+    def _message(self) -> str:
+        return f"{self.api_path}: errcode {self.errcode} ({self.explanation}): {self.errmsg}"
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(errcode={self.errcode!r}, errmsg={self.errmsg!r}, "
+            f"api_path={self.api_path!r})"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Exceptions pickle their args; ours are built from fields (for worker processes).
+        return (type(self), (self.errcode, self.errmsg, self.api_path))
+
+
+class TokenInvalid(WeComError):
+    """The token was rejected or expired early: drop it, fetch a new one, retry once."""
+
+    codes = frozenset({40014, 41001, 42001, 42009, 40082})
+
+
+class RateLimited(WeComError):
+    """Over WeCom's call frequency limit (45009): not retried here.
+
+    WeCom blocks the API for 60 s after a per-minute breach and 60 min after a per-hour
+    one; ``retry_after_s`` is the shorter, so a scheduler retries no earlier than that.
+    """
+
+    codes = frozenset({45009})
+    retry_after_s: ClassVar[float] = 60.0
+
+
+class ConcurrencyLimited(RateLimited):
+    """Too many calls at once (45033): back off briefly and retry."""
+
+    codes = frozenset({45033})
+    retry_after_s: ClassVar[float] = 1.0
+
+
+class Busy(WeComError):
+    """System busy (-1): retry with backoff."""
+
+    codes = frozenset({-1})
+
+
+class Unreachable(Busy):
+    """No usable answer (connection failure, timeout, HTTP error, not JSON).
+
+    Carries WeCom's own "busy, retry later" code -1, because that is how callers should
+    treat it; ``errmsg`` says what actually happened. ``retry_safe`` is False when the
+    request may have reached WeCom and is not a GET, so repeating it could apply twice.
+    """
+
+    def __init__(self, errcode: int, errmsg: str, api_path: str, *, retry_safe: bool) -> None:
+        self.retry_safe = retry_safe
+        super().__init__(errcode, errmsg, api_path)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_unreachable, (self.errcode, self.errmsg, self.api_path, self.retry_safe))
+
+
+class AuthCancelled(WeComError):
+    """The permanent code is no longer valid: the corp cancelled the authorisation."""
+
+    codes = frozenset({40084})
+
+
+class PermissionDenied(WeComError):
+    """The app lacks the permission, visible range or trusted IP for this call."""
+
+    codes = frozenset({48001, 48002, 60011, 60020})
+
+
+class InvalidCode(WeComError):
+    """The OAuth code is invalid (used, expired, or issued to another app)."""
+
+    codes = frozenset({40029})
+
+
+class InvalidCredential(WeComError):
+    """A configured credential (secret, corp id, suite id, suite ticket) is wrong."""
+
+    codes = frozenset({40001, 40013, 40083, 40085, 40086, 41004})
+
+
+class SuiteTicketMissing(InvalidCredential):
+    """No suite ticket has been pushed yet, so no suite token can be fetched."""
+
+    def __init__(self, api_path: str) -> None:
+        super().__init__(
+            40085, "no suite_ticket received yet (WeCom pushes one every 10 minutes)", api_path
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.api_path,))
+
+
+_CLASSES: tuple[type[WeComError], ...] = (
+    TokenInvalid,
+    RateLimited,
+    ConcurrencyLimited,
+    Busy,
+    AuthCancelled,
+    PermissionDenied,
+    InvalidCode,
+    InvalidCredential,
+)
+_BY_CODE: dict[int, type[WeComError]] = {code: cls for cls in _CLASSES for code in cls.codes}
+
+
+def _rebuild_unreachable(errcode: int, errmsg: str, api_path: str, retry_safe: bool) -> Unreachable:
+    return Unreachable(errcode, errmsg, api_path, retry_safe=retry_safe)
+
+
+def explain(errcode: int) -> str:
+    return EXPLANATIONS.get(errcode, "see https://developer.work.weixin.qq.com/document/path/90313")
+
+
+def error_for(errcode: int, errmsg: str, api_path: str) -> WeComError:
+    """The exception for a WeCom answer with a non-zero ``errcode``."""
+    return _BY_CODE.get(errcode, WeComError)(errcode, errmsg, api_path)
