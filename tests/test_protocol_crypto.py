@@ -23,8 +23,9 @@ VECTOR_SET: list[dict[str, Any]] = json.loads((VECTORS / "callback_crypto.json")
 def test_official_vectors_verify_and_decrypt(vector: dict[str, Any]) -> None:
     crypto = CallbackCrypto(vector["token"], vector["encoding_aes_key"])
     payload = vector.get("echostr") or vector["encrypt"]
-    assert signature(vector["token"], vector["timestamp"], vector["nonce"], payload) == (
-        vector["msg_signature"]
+    assert (
+        signature(vector["token"], vector["timestamp"], vector["nonce"], payload)
+        == (vector["msg_signature"])
     )
     crypto.verify(vector["msg_signature"], vector["timestamp"], vector["nonce"], payload)
     decrypted = crypto.decrypt(payload)

@@ -13,7 +13,7 @@ from callbacks.registry import HandlerContext
 from callbacks.worker import InboxWorker
 from tests.conftest import TEST_CORP_ID, TEST_SUITE_ID, FakeClock
 from tests.helpers import CORP_URL, corp_crypto, suite_crypto
-from tests.spine_helpers import ON_POSTGRES, CountingRegistry
+from tests.spine_helpers import CountingRegistry
 from wecom_app.app import create_app
 from wecom_app.config import Settings
 from wecom_app.kv import MemoryKV, RedisKV

@@ -30,7 +30,6 @@ from tests.conftest import (
 )
 from tests.helpers import CORP_URL, corp_crypto, post_event, suite_crypto
 from tests.spine_helpers import (
-    ON_POSTGRES,
     encrypt_framed,
     frame,
     raw_encrypt,
