@@ -869,7 +869,7 @@ def main() -> None:
     pg_text = f"{pg['ours']['p95']:.2f}" if pg is not None else "nan"
     print(
         f"RESULT search p95_ms={ours:.2f} tantivy_ratio={tantivy_ratio:.2f} "
-        f"like_ratio={like_ratio:.0f} pg_p95_ms={pg_text} engine_ratio={engine_ratio:.2f}"
+        f"like_ratio={like_ratio:.0f} pg_p95_ms={pg_text}"
     )
 
 

@@ -18,6 +18,7 @@ from urllib.parse import unquote_plus
 
 from starlette.types import Receive, Scope, Send
 
+from callbacks.credentials import SEALED_FIELDS, seal_payload
 from callbacks.endpoints import Endpoint, EndpointResolver, UnknownEndpoint, valid_corp_id
 from callbacks.inbox import InboxWriter, NewInboxRow, StorageUnavailable
 from wecom_app.metrics import Metrics
@@ -29,6 +30,7 @@ from wecom_app.protocol.errors import (
 )
 from wecom_app.protocol.events import dedup_key, identity
 from wecom_app.protocol.xml import envelope_encrypt, parse_xml
+from wecom_app.secretbox import SecretBox
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +82,10 @@ class CallbackReceiver:
     clock: Callable[[], float]
     replay_window_s: int
     max_body_bytes: int
+
+    # Seals the credentials of suite command callbacks (tickets, auth codes) before they
+    # are stored; without it (no box) payloads are stored exactly as received.
+    secrets: SecretBox | None = None
 
     def endpoint_app(self, source: str) -> CallbackEndpointApp:
         return CallbackEndpointApp(self, source)
@@ -222,7 +228,7 @@ class CallbackReceiver:
             corp_id=event_corp,
             name=name[:64],
             change_type=change_type[:64],
-            payload=decrypted.message.decode("utf-8", "replace"),
+            payload=self._stored_payload(decrypted.message, source, name),
             received_at=self.clock(),
         )
         try:
@@ -235,6 +241,13 @@ class CallbackReceiver:
         else:
             self.metrics.callbacks_duplicate.inc(source)
         return "success"
+
+
+    def _stored_payload(self, message: bytes, source: str, name: str) -> str:
+        payload = message.decode("utf-8", "replace")
+        if source == "suite" and self.secrets is not None and name in SEALED_FIELDS:
+            payload = seal_payload(payload, name, self.secrets)
+        return payload
 
 
 class CallbackEndpointApp:

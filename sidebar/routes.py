@@ -25,7 +25,17 @@ from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from sidebar import edits, groups, history, jsconfig, preview, replies, tenant, verify_files
+from sidebar import (
+    console,
+    edits,
+    groups,
+    history,
+    jsconfig,
+    preview,
+    replies,
+    tenant,
+    verify_files,
+)
 from sidebar.access import CustomerGrant
 from sidebar.http import BadBody, error, forbidden, json_bytes, json_ok, no_store, read_json
 from sidebar.service import SidebarService
@@ -678,6 +688,7 @@ class SidebarRoutes:
                 methods=["DELETE"],
             ),
             *preview.routes(self),
+            *console.routes(self),
             Mount("/sidebar/static", app=StaticFiles(directory=STATIC_DIR), name="sidebar-static"),
         ]
 

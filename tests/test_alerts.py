@@ -14,11 +14,12 @@ from tests.conftest import TEST_CORP_ID, FakeClock, make_settings
 from tests.test_search_support import compliance_viewer, make_corp, message, store
 from wecom_app.kv import MemoryKV
 from wecom_app.search import alerts
+from wecom_app.search.access import AccessDenied
 from wecom_app.search.alerts import RuleError, create_rule, send_pending_notifications
 from wecom_app.search.safe_regex import UnsafePattern, compile_safe, search_safe
 from wecom_app.search.service import Compliance
 from wecom_app.services import Services
-from wecom_app.store.directory import Department
+from wecom_app.store.directory import ConsoleRole, Department
 from wecom_app.store.models import Corp, Employee
 from wecom_app.store.search import Alert, AlertNotification, AlertRule, AuditEntry
 
@@ -183,6 +184,7 @@ async def test_notifications_are_sent_later_and_retried_without_failing_ingestio
 ) -> None:
     services, sent = wecom_services
     corp = await Corp.get(corp_id=TEST_CORP_ID)
+    await grant_compliance(corp, "boss", "ghost")
     await create_rule(
         corp.id, name="返现提醒", kind="words", pattern="返现", notify=["boss", "ghost"]
     )
@@ -212,11 +214,85 @@ async def test_notifications_are_sent_later_and_retried_without_failing_ingestio
     assert stored.id
 
 
+async def grant_compliance(
+    corp: Corp, *userids: str, scope: dict[str, list[str]] | None = None
+) -> None:
+    for userid in userids:
+        await ConsoleRole.create(
+            corp=corp, userid=userid, role="compliance", scope=scope or {}, granted_by="admin"
+        )
+
+
+async def test_notifications_go_only_to_compliance_staff_who_may_see_the_message(
+    wecom_services: tuple[Services, list[dict[str, object]]],
+) -> None:
+    """A notification carries the message's words: never to someone without the role
+    (revoked since the rule was made, or never granted) or outside their scope."""
+    services, sent = wecom_services
+    services.test_state["fail"] = False  # type: ignore[attr-defined]
+    corp = await Corp.get(corp_id=TEST_CORP_ID)
+    await Department.create(corp=corp, dept_id=2, name="销售部", parent_id=1)
+    await Department.create(corp=corp, dept_id=3, name="客服部", parent_id=1)
+    await Employee.create(corp=corp, userid="zhangwei", name="张伟", departments=["2"])
+    await Employee.create(corp=corp, userid="lisi", name="李四", departments=["3"])
+    await Employee.create(corp=corp, userid="left", name="离职", status="resigned")
+    await grant_compliance(corp, "boss", "left")
+    await grant_compliance(corp, "sales_auditor", scope={"departments": ["2"]})
+    await grant_compliance(corp, "service_auditor", scope={"departments": ["3"]})
+
+    viewer = compliance_viewer(corp)
+    with pytest.raises(RuleError, match=r"compliance role.*intern"):
+        await Compliance().add_rule(
+            viewer, name="r", kind="words", pattern="返现", notify=["boss", "intern"]
+        )
+    with pytest.raises(RuleError, match="left"):
+        await Compliance().add_rule(viewer, name="r", kind="words", pattern="返现", notify=["left"])
+    await grant_compliance(corp, "revoked")
+    await Compliance().add_rule(
+        viewer,
+        name="返现",
+        kind="words",
+        pattern="返现",
+        notify=["boss", "sales_auditor", "service_auditor", "revoked"],
+    )
+    await ConsoleRole.filter(corp_id=corp.id, userid="revoked").delete()  # role taken away
+
+    await store(corp, [message(corp, "有返现吗", sender="zhangwei")])
+    counts = await send_pending_notifications(services, now=time.time())
+    assert counts["sent"] == 1
+    assert sent[-1]["touser"] == "boss|sales_auditor"
+    (note,) = await AlertNotification.filter(corp_id=corp.id)
+    assert "service_auditor" in note.last_error
+    assert "revoked" in note.last_error
+
+    # Nobody left who may read it: nothing is sent, the notification fails with the reason.
+    await ConsoleRole.filter(corp_id=corp.id, userid__in=["boss", "sales_auditor"]).delete()
+    await store(corp, [message(corp, "返现多少", sender="zhangwei")])
+    before = len(sent)
+    counts = await send_pending_notifications(services, now=time.time())
+    assert counts == {"sent": 0, "retry": 0, "failed": 1}
+    assert len(sent) == before
+    failed = await AlertNotification.get(corp_id=corp.id, status="failed")
+    assert "not compliance staff" in failed.last_error
+
+
+async def test_an_edited_rule_is_evaluated_as_it_now_reads() -> None:
+    corp = await make_corp("wwalerts00000009")
+    rule = await create_rule(corp.id, name="旧名", kind="words", pattern="返现", notify=["a"])
+    await store(corp, [message(corp, "返现一")])
+    rule.name, rule.notify = "新名", ["b", "c"]
+    await rule.save()
+    await store(corp, [message(corp, "返现二")])
+    notes = await AlertNotification.filter(corp_id=corp.id).order_by("id")
+    assert [n.userids for n in notes] == [["a"], ["b", "c"]]
+
+
 async def test_notifications_give_up_after_the_last_attempt(
     wecom_services: tuple[Services, list[dict[str, object]]],
 ) -> None:
     services, _ = wecom_services
     corp = await Corp.get(corp_id=TEST_CORP_ID)
+    await grant_compliance(corp, "boss")
     await create_rule(corp.id, name="r", kind="words", pattern="回扣", notify=["boss"])
     await store(corp, [message(corp, "回扣")])
     now = time.time()
@@ -244,3 +320,26 @@ async def test_acknowledging_an_alert_is_audited_and_scoped_to_the_tenant() -> N
     assert await service.alerts(compliance_viewer(corp)) == []
     actions = [e.action for e in await AuditEntry.filter(corp_id=corp.id)]
     assert "alert_ack" in actions
+
+
+async def test_a_scoped_compliance_user_acknowledges_only_alerts_they_can_see() -> None:
+    corp = await make_corp("wwalerts00000008")
+    await Department.create(corp=corp, dept_id=10, name="销售部", parent_id=1)
+    await Employee.create(corp=corp, userid="lisi", departments=[10])
+    await Employee.create(corp=corp, userid="zhangwei", departments=[20])
+    await create_rule(corp.id, name="r", kind="words", pattern="返现")
+    mine, theirs = await store(
+        corp,
+        [message(corp, "返现 李四", sender="lisi"), message(corp, "返现 张伟", sender="zhangwei")],
+    )
+    by_message = {a.message_id: a.id for a in await Alert.filter(corp_id=corp.id)}
+    scoped = compliance_viewer(corp, "sales_auditor", departments=("10",))
+    service = Compliance()
+    assert [a["id"] for a in await service.alerts(scoped)] == [by_message[mine.id]]
+    with pytest.raises(AccessDenied):
+        await service.acknowledge(scoped, by_message[theirs.id])
+    assert (await Alert.get(id=by_message[theirs.id])).status == "open"
+    denied = await AuditEntry.get(corp_id=corp.id, action="denied")
+    assert json.loads(denied.detail)["reason"] == "out_of_scope"
+    assert await service.acknowledge(scoped, by_message[mine.id])
+    assert (await Alert.get(id=by_message[mine.id])).status == "acknowledged"

@@ -48,6 +48,8 @@ def test_demo_runs_end_to_end_on_a_fresh_machine(tmp_path: Path) -> None:
     assert time.monotonic() - started < 60
     output = done.stdout
     assert "/console/" in output
+    for path in ("/console/compliance/", "/sidebar/preview", "/metrics", "/readyz"):
+        assert f"{path} " in output, path
     assert "permanent code exchanged (1 call)" in output, output
     assert "timeline of" in output
     assert "3000 messages stored" in output  # the chat archive, pulled like a real one

@@ -645,3 +645,35 @@ async def test_an_sdk_that_refuses_the_secret_is_surfaced_on_the_cursor(
     assert status.last_error_code == 10004
     assert "10004" in status.last_error
     fake.assert_clean()  # the refused handle was destroyed
+
+
+async def test_stopping_the_services_destroys_the_sdk_handles(
+    fake: Fake, library_path: Path, data: DataDir, database: str, tmp_path: Path
+) -> None:
+    """Shutdown (the app's lifespan ends, a worker stops) destroys every open handle."""
+    from tests.conftest import make_settings
+    from wecom_app.archive.keys import set_archive_secret
+    from wecom_app.archive.runtime import runtime_for
+    from wecom_app.services import Services
+    from wecom_app.store.models import Corp
+
+    data.add_record(1, {"seq": 1})
+    settings = make_settings(
+        tmp_path, database, ARCHIVE_SOURCE="sdk", WECOM_FINANCE_SDK=str(library_path)
+    )
+    services = Services(settings, run_worker=False, manage_db=False)
+    await services.start()
+    try:
+        corp = await Corp.create(corp_id=CORP, mode="self_built")
+        await set_archive_secret(corp, str(data.root), services.secrets)
+        runtime = runtime_for(services)
+        text = await runtime.sources.get(corp, "text")
+        await runtime.sources.get(corp, "media")
+        assert fake.live(SDK) == 2
+    finally:
+        await services.stop()
+    assert fake.live(SDK) == 0
+    assert fake.allocations(SDK) == fake.frees(SDK) == 2
+    with pytest.raises(ArchiveSourceClosed):
+        await text.fetch(0, 10)
+    fake.assert_clean()

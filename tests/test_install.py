@@ -361,3 +361,71 @@ def test_auth_cancelled_is_the_40084_error() -> None:
     from wecom_app.wecom.errors import error_for
 
     assert isinstance(error_for(40084, "invalid permanent_code", "/x"), AuthCancelled)
+
+
+async def _dump_every_table() -> str:
+    """What a database dump holds: every row of every table, as text."""
+    from tortoise import Tortoise
+
+    dumped: list[str] = []
+    for app_models in Tortoise.apps.values():
+        for model in app_models.values():
+            if model._meta.db_table == "aerich":
+                continue
+            dumped.append(repr(await model.all().values()))
+    return "\n".join(dumped)
+
+
+async def test_a_database_dump_holds_no_credential_in_plaintext(
+    settings: Settings, kv: KV, clock: FakeClock
+) -> None:
+    """Permanent codes, secrets, callback keys, tickets, auth codes and tokens: sealed or
+    gone, after a suite install, a self-built org, a sync and a reset of the code."""
+    sim, self_built_org = make_sim(clock)
+    org = add_suite_org(sim, 41, CORP_A)
+    async with running_app(settings, kv, clock, sim) as app:
+        assert settings.self_built is not None and settings.suite is not None
+        code = await install_suite(app, sim, org)
+        sim.callbacks.emit_suite(TEST_SUITE_ID, "create_auth", {"AuthCode": code})
+        await app.deliver(sim)
+        await install.complete_install(app.services, code, source="redirect")
+        await install.register_self_built_org(app.services, settings.self_built, admin_userids=[])
+        assert await sync.run_due_syncs(app.services) == 2
+        authorization = sim.world.authorizations[(TEST_SUITE_ID, CORP_A)]
+        first_code = authorization.permanent_code
+        authorization.permanent_code = "a-brand-new-permanent-code-0000000000000000"
+        sim.tokens.invalidate(corp_id=CORP_A)
+        reset = AuthCode(
+            code="reset-code-" + "1" * 40,
+            suite_id=TEST_SUITE_ID,
+            corp_id=CORP_A,
+            expires_at=clock() + 600,
+        )
+        sim.world.auth_codes[reset.code] = reset
+        sim.callbacks.emit_suite(TEST_SUITE_ID, "reset_permanent_code", {"AuthCode": reset.code})
+        await app.deliver(sim)
+        assert await install.process_pending_installs(app.services) == 1
+        assert await (await app.services.wecom.corp_tokens(CORP_A)).get()
+
+        credentials = {
+            "permanent code": first_code,
+            "new permanent code": authorization.permanent_code,
+            "suite secret": settings.suite.suite_secret,
+            "suite token": settings.suite.token,
+            "suite aes key": settings.suite.aes_key,
+            "corp secret": settings.self_built.corp_secret,
+            "callback token": settings.self_built.callback_token,
+            "callback aes key": settings.self_built.callback_aes_key,
+            "secret key": settings.secret_key,
+            "auth code": code,
+            "reset auth code": reset.code,
+        }
+        for i, ticket in enumerate(sim.world.suites[TEST_SUITE_ID].tickets):
+            credentials[f"suite ticket {i}"] = ticket
+        for i, issued in enumerate(sim.tokens._by_value):
+            credentials[f"access token {i}"] = issued
+        assert len(credentials) > 10
+        dump = await _dump_every_table()
+        assert self_built_org.corp_id in dump and CORP_A in dump  # the dump is real
+        leaked = [name for name, value in credentials.items() if value and value in dump]
+        assert leaked == []

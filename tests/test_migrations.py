@@ -294,3 +294,12 @@ def test_migrating_again_is_a_no_op_and_every_file_is_recorded(database_url: str
             await close_db()
 
     assert sorted(asyncio.run(recorded())) == files
+
+
+async def test_sqlite_runs_in_wal_mode(database: str) -> None:
+    if not database.startswith("sqlite"):
+        pytest.skip("WAL is SQLite's journal mode; PostgreSQL has its own")
+    rows = await db().execute_query_dict("PRAGMA journal_mode")
+    assert rows[0]["journal_mode"] == "wal"
+    rows = await db().execute_query_dict("PRAGMA synchronous")
+    assert rows[0]["synchronous"] == 1  # NORMAL: commits survive a killed process

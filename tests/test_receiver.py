@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 import pytest
 
 from callbacks import inbox
-from tests.conftest import TEST_CORP_ID, TEST_SUITE_ID, FakeClock
+from tests.conftest import TEST_CORP_ID, TEST_SUITE_ID, VECTORS, FakeClock, make_settings
 from tests.helpers import CORP_URL, corp_crypto, post_event, suite_crypto
+from wecom_app.app import create_app
+from wecom_app.kv import MemoryKV, RedisKV
 from wecom_app.protocol.crypto import CallbackCrypto
 from wecom_app.services import Services
 from wecom_app.simulator.callbacks import (
@@ -296,3 +300,147 @@ async def test_health_readiness_and_metrics(client: httpx.AsyncClient, clock: Fa
     assert 'wecom_callbacks_received_total{source="corp"} 1' in text
     assert 'wecom_callbacks_rejected_total{reason="missing_msg_signature"} 1' in text
     assert 'wecom_inbox_backlog{status="pending"} 1' in text
+
+
+async def test_readiness_fails_when_the_kv_or_the_database_is_unreachable(
+    client: httpx.AsyncClient, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def down() -> bool:
+        return False
+
+    monkeypatch.setattr(services.kv_store, "ping", down)
+    ready = await client.get("/readyz")
+    assert (ready.status_code, ready.json()) == (503, {"database": True, "kv": False})
+    monkeypatch.undo()
+
+    from wecom_app.store import db as store_db
+
+    def broken() -> object:
+        raise ConnectionError("database gone")
+
+    monkeypatch.setattr(store_db, "db", broken)
+    ready = await client.get("/readyz")
+    assert (ready.status_code, ready.json()) == (503, {"database": False, "kv": True})
+    assert (await client.get("/healthz")).status_code == 200  # alive, just not ready
+
+
+async def test_metrics_count_duplicates_and_the_apply_latency(
+    client: httpx.AsyncClient, services: Services, clock: FakeClock
+) -> None:
+    event = contact_event()
+    for _ in range(3):
+        assert (await post_event(client, event, clock)).text == "success"
+    clock.advance(2.0)
+    assert await services.build_worker().drain() == 1
+    text = (await client.get("/metrics")).text
+    assert 'wecom_callbacks_received_total{source="corp"} 1' in text
+    assert 'wecom_callbacks_duplicate_total{source="corp"} 2' in text
+    # Applied two seconds after receipt: counted once, in the 2.5 s bucket and not below.
+    assert "wecom_inbox_apply_seconds_count 1" in text
+    assert 'wecom_inbox_apply_seconds_bucket{le="1"} 0' in text
+    assert 'wecom_inbox_apply_seconds_bucket{le="2.5"} 1' in text
+    assert "wecom_inbox_apply_seconds_sum 2" in text
+
+
+@pytest.mark.parametrize("index", [0, 1])
+async def test_the_shared_vectors_pass_through_the_receiver(
+    index: int, tmp_path: Path, database: str, kv: MemoryKV | RedisKV
+) -> None:
+    """The published vectors, end to end: URL verification echoes, the message is stored.
+
+    Their timestamps are years old; the replay window reads the injected clock."""
+    vectors = json.loads((VECTORS / "callback_crypto.json").read_text())["vectors"]
+    pair = (
+        [v for v in vectors if v["kind"] == "url_verification"][index],
+        [v for v in vectors if v["kind"] == "message"][index],
+    )
+    verification, message = pair
+    assert verification["receive_id"] == message["receive_id"]
+    corp_id = message["receive_id"]
+    settings = make_settings(
+        tmp_path,
+        database,
+        WECOM_CORP_ID=corp_id,
+        WECOM_CALLBACK_TOKEN=message["token"],
+        WECOM_CALLBACK_AES_KEY=message["encoding_aes_key"],
+    )
+    clock = FakeClock(float(verification["timestamp"]))
+    svc = Services(settings, clock=clock, kv=kv, run_worker=False, manage_db=False)
+    async with svc:
+        transport = httpx.ASGITransport(app=create_app(settings, svc))
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+            url = f"/callbacks/corp/{corp_id}"
+            query = {k: verification[k] for k in ("msg_signature", "timestamp", "nonce", "echostr")}
+            answer = await http.get(url, params=query)
+            assert (answer.status_code, answer.text) == (200, verification["plaintext"])
+
+            clock.now = float(message["timestamp"])
+            body = CallbackCrypto.callback_body(message["encrypt"], to_user=corp_id)
+            query = {k: message[k] for k in ("msg_signature", "timestamp", "nonce")}
+            answer = await http.post(url, params=query, content=body.encode())
+            assert (answer.status_code, answer.text) == (200, "success")
+            stored = await rows()
+            assert [row.payload for row in stored] == [message["plaintext"]]
+            # Past the replay window the same genuine callback is refused.
+            clock.now = float(message["timestamp"]) + settings.callback_replay_window_s + 1
+            answer = await http.post(url, params=query, content=body.encode())
+            assert (answer.status_code, answer.text) == (400, "stale_timestamp")
+            assert len(await rows()) == 1
+
+
+async def test_suite_tickets_and_auth_codes_are_sealed_in_the_inbox(
+    client: httpx.AsyncClient, clock: FakeClock, services: Services
+) -> None:
+    """A dump of the inbox shows no suite ticket or auth code; retries still dedup, and
+    the handlers get the values WeCom sent."""
+    from wecom_app.tenants import current_suite_ticket
+
+    ticket = "ticket-&-value-0123456789"
+    fields = suite_command(
+        TEST_SUITE_ID, "suite_ticket", timestamp=int(clock()), SuiteTicket=ticket
+    )
+    for _ in range(2):  # WeCom's retry re-encrypts the same document
+        answer = await post_event(
+            client, fields, clock, url="/callbacks/suite", crypto=suite_crypto()
+        )
+        assert answer.text == "success"
+    auth = suite_command(
+        TEST_SUITE_ID, "create_auth", timestamp=int(clock()), AuthCode="auth-code-0123456789"
+    )
+    assert (
+        await post_event(client, auth, clock, url="/callbacks/suite", crypto=suite_crypto())
+    ).text == "success"
+    stored = await rows()
+    assert [row.name for row in stored] == ["suite_ticket", "create_auth"]
+    for row in stored:
+        assert "ticket-&amp;-value" not in row.payload and ticket not in row.payload
+        assert "auth-code-0123456789" not in row.payload
+        assert "<SuiteTicket>v1:" in row.payload or "<AuthCode>v1:" in row.payload
+    assert await services.build_worker().drain() == 2
+    assert await current_suite_ticket(TEST_SUITE_ID, services.secrets) == ticket
+    from wecom_app.install import code_hash
+    from wecom_app.store.directory import AuthExchange
+
+    assert await AuthExchange.filter(code_hash=code_hash("auth-code-0123456789")).exists()
+
+
+def test_sealing_keeps_the_document_and_opens_to_the_original() -> None:
+    from callbacks.credentials import open_value, seal_payload
+    from wecom_app.protocol.xml import parse_xml
+    from wecom_app.secretbox import SecretBox
+
+    box = SecretBox("k" * 40)
+    for raw, value in (
+        ("<SuiteTicket><![CDATA[abc]]></SuiteTicket>", "abc"),
+        ("<SuiteTicket>a&amp;b</SuiteTicket>", "a&b"),
+        ("<SuiteTicket>\n  plain \n</SuiteTicket>", "plain"),
+    ):
+        payload = f"<xml><SuiteId>s</SuiteId><InfoType>suite_ticket</InfoType>{raw}</xml>"
+        sealed = seal_payload(payload, "suite_ticket", box)
+        doc = parse_xml(sealed)
+        assert doc["SuiteId"] == "s" and doc["InfoType"] == "suite_ticket"
+        assert value not in str(doc["SuiteTicket"])
+        assert open_value(str(doc["SuiteTicket"]), "suite_ticket", box) == value
+    other = "<xml><InfoType>change_auth</InfoType><AuthCorpId>ww1</AuthCorpId></xml>"
+    assert seal_payload(other, "change_auth", box) == other
+    assert open_value("legacy-plain-ticket", "suite_ticket", box) == "legacy-plain-ticket"

@@ -29,7 +29,14 @@ from wecom_app.simulator.api import create_simulator_app
 from wecom_app.simulator.api_jsapi import jsapi_state
 from wecom_app.simulator.api_oauth import issue_code
 from wecom_app.store.archive import ArchiveMessage
-from wecom_app.store.directory import ConsoleRole, Customer, FollowRelation, TimelineEvent
+from wecom_app.store.directory import (
+    ConsoleRole,
+    Customer,
+    FollowRelation,
+    GroupChat,
+    GroupChatMember,
+    TimelineEvent,
+)
 from wecom_app.store.models import Employee
 from wecom_app.store.sidebar import CustomerNote, QuickReply
 
@@ -394,6 +401,12 @@ async def test_a_transfer_carries_reminders_and_opens_the_successor_view(
     assert data["access"]["predecessors"][0]["userid"] == predecessor
     assert data["notes"][0]["text"] == "交接前的记录"  # notes belong to the customer
     assert data["reminders"][0]["text"] == "续约"  # reminders moved to the successor
+    handed = [e for e in data["timeline"] if e["kind"] == "transferred"]
+    # The customer's timeline shows the handover on both sides.
+    assert sorted((e["detail"]["direction"], e["userid"]) for e in handed) == [
+        ("in", successor),
+        ("out", predecessor),
+    ]
     history = await new.get(base + "/messages", params={"of": "predecessors"})
     items = history.json()["items"]
     assert items
@@ -415,6 +428,45 @@ async def test_a_transfer_carries_reminders_and_opens_the_successor_view(
     hidden = await new.get(base + "/messages", params={"of": "predecessors"})
     assert hidden.json()["items"] == []
     assert (await profile(new, customer_id))["messages"]["items"] == []
+
+
+async def test_the_timeline_shows_groups_joined_and_relations_ended(
+    world: SidebarWorld,
+) -> None:
+    userid, customer_id = first_pair(world)
+    chat = next(iter(world.org.group_chats.values()))
+    joined_at = int(world.clock()) - 3 * 86400
+    await GroupChat.get_or_create(
+        corp_id=world.corp.id, chat_id=chat.chat_id, defaults={"name": chat.name}
+    )
+    await GroupChatMember.filter(
+        corp_id=world.corp.id, chat_id=chat.chat_id, userid=customer_id
+    ).delete()
+    await GroupChatMember.create(
+        corp_id=world.corp.id, chat_id=chat.chat_id, userid=customer_id, type=2, join_time=joined_at
+    )
+    # A colleague who once followed the customer and was deleted by them.
+    other = next(u for u in world.sellers() if u != userid)
+    ended_at = int(world.clock()) - 86400
+    await FollowRelation.filter(
+        corp_id=world.corp.id, external_userid=customer_id, userid=other
+    ).delete()
+    await FollowRelation.create(
+        corp_id=world.corp.id,
+        external_userid=customer_id,
+        userid=other,
+        status="deleted_by_customer",
+        added_at=ended_at - 86400,
+        ended_at=ended_at,
+    )
+    timeline = (await profile(world.client_for(userid), customer_id))["timeline"]
+    groups = [e for e in timeline if e["kind"] == "joined_group"]
+    assert {"at": joined_at, "chat_id": chat.chat_id} in [
+        {"at": e["at"], "chat_id": e["detail"]["chat_id"]} for e in groups
+    ]
+    ended = [e for e in timeline if e["userid"] == other and e["at"] == ended_at]
+    assert [e["kind"] for e in ended] == ["deleted_by_customer"]
+    assert [e["at"] for e in timeline] == sorted((e["at"] for e in timeline), reverse=True)
 
 
 async def test_history_pages_and_search(world: SidebarWorld) -> None:
@@ -502,6 +554,7 @@ async def test_the_group_view(world: SidebarWorld) -> None:
     data = answer.json()
     assert data["group"]["name"] == chat.name
     assert data["group"]["owner"] == chat.owner
+    assert data["group"]["notice"] == chat.notice
     customers = {m.userid for m in chat.members if m.type == 2}
     assert {c["external_userid"] for c in data["customers"]} == customers
     assert {e["userid"] for e in data["employees"]} == {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 import httpx
@@ -298,3 +299,33 @@ async def test_undelivered_callbacks_are_reported_not_kept() -> None:
     assert delivery.report.attempts == 3
     assert got == []
     assert sim.pending_callbacks == []
+
+
+async def test_an_answer_slower_than_wecoms_timeout_is_retried_three_times_in_all() -> None:
+    """WeCom gives up on an answer after 5 s and sends again, 3 attempts in all."""
+    from wecom_app.simulator import callbacks as sender_module
+
+    assert (sender_module.WECOM_TIMEOUT_S, sender_module.WECOM_ATTEMPTS) == (5.0, 3)
+    crypto = CallbackCrypto(TEST_CALLBACK_TOKEN, TEST_AES_KEY, "wwslow")
+    delays = [1.0, 1.0]  # the first two attempts answer too late, the third in time
+    seen: list[str] = []
+
+    async def slow(request: Request) -> Response:
+        await request.body()
+        seen.append(request.query_params["nonce"])
+        if delays:
+            await asyncio.sleep(delays.pop(0))
+        return PlainTextResponse("success")
+
+    app = Starlette(routes=[Route("/cb", slow, methods=["POST"])])
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app)) as client:
+        sender = sender_module.CallbackSender(client, crypto, "http://our-app/cb", timeout_s=0.2)
+        report = await sender.send(b"<xml><MsgType>event</MsgType></xml>")
+        assert report.answered_success
+        assert report.statuses == ["timeout", "timeout", "200"]
+        assert len(set(seen)) == 3  # each attempt is sealed afresh
+
+        delays[:] = [1.0, 1.0, 1.0]
+        report = await sender.send(b"<xml><MsgType>event</MsgType></xml>")
+        assert (report.answered_success, report.attempts) == (False, 3)
+        assert report.statuses == ["timeout"] * 3

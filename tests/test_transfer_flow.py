@@ -121,6 +121,9 @@ async def test_a_departure_is_planned_submitted_taken_over_and_carried_over(
         assert relation is not None
         assert org.follow(leaver, item.target_id) is None
         assert item.reapply == "done"
+        # WeCom's takeover time is recorded (and is the carry-over's moment).
+        record = env.desk.records[(org.corp_id, "resigned", leaver, item.takeover_userid)]
+        assert item.takeover_time == record[item.target_id].takeover_time > 0
         if (item.takeover_userid, item.target_id) in shared:
             # The successor already had the customer: their own remark stays, tags merge.
             assert set(tags) <= set(relation.tag_ids)

@@ -810,6 +810,9 @@ async def test_no_token_or_secret_leaks_into_logs_errors_or_reprs(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
+    # configure_logging (run by other tests) holds httpx at WARNING; lift it here so
+    # httpx's own request lines, which carry the URL, are part of what is checked.
+    caplog.set_level(logging.DEBUG, logger="httpx")
     tokens = corp_tokens(client, kv, box, clock)
     first = await tokens.get()
     fake.valid_tokens.discard(first)

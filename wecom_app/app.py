@@ -27,6 +27,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
         clock=svc.clock,
         replay_window_s=settings.callback_replay_window_s,
         max_body_bytes=settings.callback_max_body_bytes,
+        secrets=svc.secrets,
     )
 
     async def healthz(request: Request) -> Response:

@@ -17,7 +17,8 @@ What it runs, in one process, on a fresh machine:
    customer joining a group chat — and their timeline entries are printed;
 7. gives the tenant a chat archive (the archive feature's
    :func:`~wecom_app.simulator.archive_demo.enable_demo_archive`) and pulls it;
-8. prints the URLs to open (the admin console, metrics, the simulator).
+8. prints the URLs to open (the admin and compliance consoles, the sidebar preview,
+   metrics, the simulator).
 """
 
 from __future__ import annotations
@@ -185,6 +186,9 @@ async def run_demo(
             f"\nready in {time.monotonic() - started:.1f} s. Open:\n"
             f"  {base}/console/            admin console (sign in through the simulated "
             f"WeCom as {authorization.installer_userid}, the installing admin)\n"
+            f"  {base}/console/compliance/ compliance console (archive search; an admin grants "
+            f"the compliance role under Roles first)\n"
+            f"  {base}/sidebar/preview     the in-chat sidebar, played in any browser\n"
             f"  {base}/metrics             Prometheus metrics\n"
             f"  {base}/readyz              readiness\n"
             f"  {sim_url}                  the simulated WeCom API\n"

@@ -124,6 +124,9 @@ class Services:
         if self.worker is not None:
             await self.worker.stop()
         await self.writer.stop()
+        from wecom_app.archive.runtime import close_runtime
+
+        await close_runtime(self)  # scheduled pulls cancelled, SDK handles destroyed
         if self._wecom is not None:
             await self._wecom.client.aclose()
             self._wecom = None

@@ -9,6 +9,7 @@ install redirect may beat it to it, and whoever comes second does nothing.
 
 from __future__ import annotations
 
+from callbacks.credentials import open_value
 from callbacks.registry import HandlerContext, HandlerRegistry, SkipEvent
 from wecom_app import install, tenants
 from wecom_app.protocol.events import (
@@ -23,14 +24,16 @@ from wecom_app.protocol.events import (
 
 async def on_suite_ticket(ctx: HandlerContext, event: Event) -> None:
     assert isinstance(event, SuiteTicket)
-    await tenants.store_suite_ticket(event.suite_id, event.ticket, event.create_time, ctx.secrets)
+    ticket = open_value(event.ticket, event.name, ctx.secrets)
+    await tenants.store_suite_ticket(event.suite_id, ticket, event.create_time, ctx.secrets)
 
 
 async def on_create_auth(ctx: HandlerContext, event: Event) -> None:
     assert isinstance(event, CreateAuth | ResetPermanentCode)
-    if not event.auth_code:
+    auth_code = open_value(event.auth_code, event.name, ctx.secrets)
+    if not auth_code:
         raise SkipEvent(f"{event.name} without an AuthCode")
-    digest = await install.record_auth_code(ctx.app, event.auth_code, source=event.name)
+    digest = await install.record_auth_code(ctx.app, auth_code, source=event.name)
     install.kick_exchange(ctx.app, digest)
 
 

@@ -241,7 +241,7 @@ CREATE TABLE IF NOT EXISTS "archive_permit_users" (
     "updated_at" TIMESTAMP NOT NULL,
     "corp_id" INT NOT NULL REFERENCES "corps" ("id") ON DELETE CASCADE,
     CONSTRAINT "uid_archive_per_corp_id_e8f086" UNIQUE ("corp_id", "userid")
-) /* Employees with archiving enabled (``msgaudit\/get_permit_user_list``). */;
+) /* Employees with archiving enabled (``msgaudit\\/get_permit_user_list``). */;
 CREATE TABLE IF NOT EXISTS "archive_settings" (
     "id" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
     "secret_sealed" TEXT NOT NULL,

@@ -191,6 +191,7 @@ def live(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         database_url,
         WECOM_API_BASE=sim_url,
         PUBLIC_URL=app_url,
+        WECOM_ADMIN_USERIDS=cast.employee,  # the console's admin (tests/browser/test_console_*)
     )
     redis_url = os.environ.get("REDIS_URL")
     kv = RedisKV(redis_url, f"wecom-test:{secrets.token_hex(6)}:") if redis_url else MemoryKV()

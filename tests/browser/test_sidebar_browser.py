@@ -169,6 +169,25 @@ def test_outside_wecom_the_page_says_where_to_open_it(live: Live, browser: Any) 
         page_context.close()
 
 
+def test_opened_without_a_customer_the_page_says_where_to_open_it(live: Live, browser: Any) -> None:
+    """Inside WeCom but from an entry with no customer or group (the app's home page,
+    ``normal``): a plain message, no profile, no failed calls."""
+    context = {"entry": "normal", "userId": "", "chatId": ""}
+    page_context, page = open_sidebar(live, browser, context)
+    try:
+        page.locator("[data-test=error]").wait_for()
+        text = page.inner_text("[data-test=error]")
+        assert "工具栏" in text
+        assert "normal" in text
+        assert page.locator("[data-test=customer-name]").count() == 0
+        invoked = [c[1] for c in page.evaluate("window.__wxCalls") if c[0] == "invoke"]
+        assert invoked == ["getContext"]
+        check_signatures(live, page)
+        shot(page, "no-context")
+    finally:
+        page_context.close()
+
+
 def test_the_preview_plays_the_client(live: Live, browser: Any) -> None:
     page_context = browser.new_context(viewport={"width": 1100, "height": 900})
     page = page_context.new_page()

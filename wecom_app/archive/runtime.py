@@ -76,7 +76,7 @@ class ArchiveRuntime:
         self.sources = SourcePool(settings, box, transport=transport)
         self.debounce_s = debounce_s
         self._scheduled: dict[int, asyncio.Task[None]] = {}
-        self._tasks: set[asyncio.Task[object]] = set()
+        self._retrying: dict[int, asyncio.Task[None]] = {}
         self.hook = hook
 
     @property
@@ -167,9 +167,10 @@ class ArchiveRuntime:
                 del self._scheduled[corp.pk]
 
     async def wait_idle(self) -> None:
-        """Wait for scheduled pulls (tests, shutdown)."""
-        while self._scheduled:
-            await asyncio.gather(*list(self._scheduled.values()), return_exceptions=True)
+        """Wait for scheduled pulls and parked-message retries (tests, shutdown)."""
+        while self._scheduled or self._retrying:
+            tasks = [*self._scheduled.values(), *self._retrying.values()]
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     async def pull_enabled(self) -> dict[str, PullReport]:
         """The scheduled pull: every tenant with archiving enabled."""
@@ -215,6 +216,37 @@ class ArchiveRuntime:
             return info, await self.retry_parked(corp, failed_too=replace)
         except ArchiveNotConfigured:
             return info, None
+
+    def request_retry(self, corp: Corp) -> None:
+        """Decode what is parked for ``corp`` soon, in the background (a key just came).
+
+        The console calls this after storing a key: the admin's request returns at once
+        and the parked messages are read without waiting for the periodic job. A retry
+        already running for the tenant is enough (it reads the keys when it starts, and
+        the periodic job catches whatever it missed).
+        """
+        if corp.pk in self._retrying:
+            return
+        self._retrying[corp.pk] = asyncio.create_task(
+            self._retry_now(corp),
+            name=f"archive-retry:{corp.corp_id}",
+            context=contextvars.Context(),
+        )
+
+    async def _retry_now(self, corp: Corp) -> None:
+        try:
+            report = await _each(corp, "parked retry", self.retry_parked(corp))
+            if report is not None and report.tried:
+                log.info(
+                    "archive retry of corp %s: %d decoded, %d still parked, %d failed",
+                    corp.corp_id,
+                    report.ok,
+                    report.parked,
+                    report.failed,
+                )
+        finally:
+            if self._retrying.get(corp.pk) is asyncio.current_task():
+                del self._retrying[corp.pk]
 
     async def retry_parked_enabled(self) -> None:
         for corp in await enabled_corps():
@@ -280,8 +312,9 @@ class ArchiveRuntime:
 
     async def close(self) -> None:
         """Cancel scheduled pulls and destroy every open source (SDK handles)."""
-        tasks = list(self._scheduled.values())
+        tasks = [*self._scheduled.values(), *self._retrying.values()]
         self._scheduled.clear()
+        self._retrying.clear()
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -329,9 +362,9 @@ def runtime_for(services: Services) -> ArchiveRuntime:
         )
         _RUNTIMES[key] = runtime
         weakref.finalize(services, _RUNTIMES.pop, key, None)
-        # If nobody closes the runtime (Services.stop has no hook for it yet), SDK
-        # handles are still destroyed when the services object goes, at the latest
-        # at interpreter exit.
+        # Services.stop closes the runtime (close_runtime); if a services object is
+        # never stopped, SDK handles are still destroyed when it goes, at the latest at
+        # interpreter exit.
         weakref.finalize(services, runtime.sources.close_sync)
     return runtime
 

@@ -24,6 +24,8 @@ from tortoise.functions import Count
 from callbacks import inbox
 from wecom_app import install, sync
 from wecom_app.archive import keys as archive_keys
+from wecom_app.archive.runtime import runtime_for
+from wecom_app.archive.status import archive_status
 from wecom_app.config import SelfBuiltApp
 from wecom_app.consoles import auth, web
 from wecom_app.consoles.web import Principal
@@ -159,7 +161,12 @@ async def inbox_view(who: Principal) -> dict[str, Any]:
 async def archive_view(who: Principal) -> dict[str, Any]:
     settings_row = await who.scoped(ArchiveSettings).first()
     keys = await who.scoped(ArchiveKey).order_by("version")
+    # Where the pull stands: last error (10010 and friends), messages parked for a key
+    # version we lack, failed ones, media; the page says what the admin must do.
+    current = await archive_status(who.corp.pk)
+    status = {**current.as_dict(), "last_pull_at": _when(current.last_pull_at)}
     return {
+        "status": status,
         "secret_set": bool(settings_row and settings_row.secret_sealed),
         "enabled": bool(settings_row and settings_row.enabled),
         "retention_days": settings_row.retention_days if settings_row else 0,
@@ -549,6 +556,8 @@ def routes(services: Services) -> list[BaseRoute]:
             who.corp_id,
             info.fingerprint[:16],
         )
+        # Messages parked for this version are decoded now, in the background.
+        runtime_for(services).request_retry(who.corp)
         return web.redirect("/console/archive", notice="key_saved")
 
     # -- roles --

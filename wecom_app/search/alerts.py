@@ -32,7 +32,7 @@ from wecom_app.search.safe_regex import UnsafePattern, compile_safe, search_safe
 from wecom_app.search.terms import index_terms
 from wecom_app.store.archive import ArchiveMessage
 from wecom_app.store.db import db
-from wecom_app.store.directory import Department
+from wecom_app.store.directory import ConsoleRole, Department
 from wecom_app.store.models import Corp, Employee
 from wecom_app.store.search import Alert, AlertNotification, AlertRule
 
@@ -89,17 +89,22 @@ def compile_pattern(
     return tuple(queries)
 
 
-_cache: dict[tuple[int, str, str], CompiledRule] = {}
+_cache: dict[tuple[str, str], tuple[tuple[str, MatchQuery], ...] | re.Pattern[str]] = {}
 
 
 def compiled(rule: AlertRule) -> CompiledRule:
-    key = (rule.id, rule.kind, rule.pattern)
-    found = _cache.get(key)
-    if found is not None and found.departments == frozenset(str(d) for d in rule.departments or []):
-        return found
-    pattern = compile_pattern(rule.kind, rule.pattern)
+    """The rule as evaluated now. Only the compiled pattern is cached (by its text):
+    name, scope and recipients always come from the row, so an edited rule is never
+    evaluated with yesterday's recipients."""
+    key = (rule.kind, rule.pattern)
+    pattern = _cache.get(key)
+    if pattern is None:
+        pattern = compile_pattern(rule.kind, rule.pattern)
+        if len(_cache) > 4096:
+            _cache.clear()
+        _cache[key] = pattern
     kind: RuleKind = "regex" if rule.kind == "regex" else "words"
-    result = CompiledRule(
+    return CompiledRule(
         id=rule.id,
         name=rule.name,
         kind=kind,
@@ -108,10 +113,6 @@ def compiled(rule: AlertRule) -> CompiledRule:
         queries=pattern if isinstance(pattern, tuple) else (),
         regex=pattern if isinstance(pattern, re.Pattern) else None,
     )
-    if len(_cache) > 4096:
-        _cache.clear()
-    _cache[key] = result
-    return result
 
 
 def match_text(rule: CompiledRule, text: str, terms: Sequence[str]) -> str | None:
@@ -284,6 +285,60 @@ async def acknowledge(corp_pk: int, alert_id: int, userid: str) -> bool:
 # -- notifications -----------------------------------------------------------------------
 
 
+async def compliance_holders(corp_pk: int, userids: Sequence[str]) -> set[str]:
+    """Which of ``userids`` hold the compliance role now (and have not left)."""
+    from wecom_app.search.access import COMPLIANCE
+
+    wanted = sorted({u for u in userids if u})
+    if not wanted:
+        return set()
+    holders = set(
+        await ConsoleRole.filter(corp_id=corp_pk, role=COMPLIANCE, userid__in=wanted).values_list(
+            "userid", flat=True
+        )
+    )
+    resigned = set(
+        await Employee.filter(
+            corp_id=corp_pk, userid__in=sorted(holders), status="resigned"
+        ).values_list("userid", flat=True)
+    )
+    return {str(u) for u in holders - resigned}
+
+
+async def check_recipients(corp_pk: int, userids: Sequence[str]) -> None:
+    """A rule notifies compliance staff only: raises :class:`RuleError` for anyone else."""
+    holders = await compliance_holders(corp_pk, userids)
+    others = [u for u in dict.fromkeys(userids) if u and u not in holders]
+    if others:
+        raise RuleError(
+            "only members with the compliance role can be notified; not: " + ", ".join(others)
+        )
+
+
+async def recipients(
+    corp: Corp, message: ArchiveMessage, userids: Sequence[str]
+) -> tuple[list[str], list[str]]:
+    """``(allowed, refused)``: a notification carries the message's words, so it goes
+    only to members who hold the compliance role *now* and whose scope covers the
+    message (the role may have been revoked or narrowed since the rule was made)."""
+    from wecom_app.search.access import COMPLIANCE, viewer_for, visible_employees
+    from wecom_app.search.ingest import employees_of
+
+    holders = await compliance_holders(corp.id, userids)
+    people = set(employees_of(message))
+    allowed: list[str] = []
+    refused: list[str] = []
+    for userid in dict.fromkeys(userids):
+        ok = userid in holders
+        if ok:
+            visible = await visible_employees(
+                await viewer_for(corp, userid, frozenset({COMPLIANCE}))
+            )
+            ok = visible is None or bool(people & visible)
+        (allowed if ok else refused).append(userid)
+    return allowed, refused
+
+
 def notification_text(rule_name: str, message: ArchiveMessage, matched: str) -> str:
     when = datetime.fromtimestamp(message.msgtime / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
     return f"规则「{rule_name}」命中：{matched}\n{message.sender} · {when}"
@@ -307,13 +362,20 @@ async def send_pending_notifications(
         try:
             alert = await Alert.get(id=note.alert_id).prefetch_related("rule", "message")
             corp = await Corp.get(id=note.corp_id)
+            allowed, refused = await recipients(corp, alert.message, list(note.userids))
+            if not allowed:
+                note.status = "failed"
+                note.last_error = "not compliance staff for this message: " + ", ".join(refused)
+                await note.save(update_fields=["status", "last_error"])
+                counts["failed"] += 1
+                continue
             if not corp.agent_id:
                 raise RuntimeError("the tenant has no agent id to send app messages with")
             tokens = await services.wecom.corp_tokens(corp.corp_id)
             api = MessageAPI(services.wecom.client, tokens, corp.agent_id)
             url = f"{services.settings.public_url.rstrip('/')}/console/compliance/alerts"
             result = await api.send_textcard(
-                list(note.userids),
+                allowed,
                 title=f"合规提醒：{alert.rule.name}"[:128],
                 description=notification_text(alert.rule.name, alert.message, alert.matched),
                 url=url,
@@ -332,9 +394,12 @@ async def send_pending_notifications(
         note.status = "sent"
         note.sent_at = now
         note.attempts += 1
-        note.last_error = (
-            "not delivered to: " + ", ".join(result.invalid_users) if result.invalid_users else ""
-        )
+        problems = []
+        if refused:
+            problems.append("not compliance staff for this message: " + ", ".join(refused))
+        if result.invalid_users:
+            problems.append("not delivered to: " + ", ".join(result.invalid_users))
+        note.last_error = "; ".join(problems)
         await note.save(update_fields=["status", "sent_at", "attempts", "last_error"])
         counts["sent"] += 1
     return counts
@@ -344,6 +409,7 @@ __all__ = [
     "CompiledRule",
     "RuleError",
     "acknowledge",
+    "check_recipients",
     "compile_pattern",
     "create_rule",
     "evaluate_alerts",

@@ -25,7 +25,7 @@ from markupsafe import Markup
 from wecom_app.search import audit as audit_log
 from wecom_app.search.access import AccessDenied, Viewer, visible_employees
 from wecom_app.search.alerts import acknowledge as acknowledge_alert
-from wecom_app.search.alerts import compile_pattern, create_rule
+from wecom_app.search.alerts import check_recipients, compile_pattern, create_rule
 from wecom_app.search.backend import Hit, Plan, backend_for, in_list, placeholders, rows_of
 from wecom_app.search.highlight import mark, snippet, spans
 from wecom_app.search.ingest import employees_of
@@ -807,6 +807,15 @@ class Compliance:
 
     async def acknowledge(self, viewer: Viewer, alert_id: int) -> bool:
         await self.require(viewer, "alert_ack", {"alert_id": alert_id})
+        if viewer.scoped:  # only alerts on messages the viewer may see (as listed)
+            alert = await Alert.filter(id=alert_id, corp_id=viewer.corp_pk).first()
+            if alert is None:
+                return False
+            view = (await load_messages(viewer.corp_pk, [alert.message_id])).get(alert.message_id)
+            if view is None or not await self._visible(viewer, view):
+                raise await self.deny(
+                    viewer, "alert_ack", {"alert_id": alert_id, "reason": "out_of_scope"}
+                )
         done = await acknowledge_alert(viewer.corp_pk, alert_id, viewer.actor)
         if done:
             await self.audit(viewer, "alert_ack", {"alert_id": alert_id})
@@ -828,6 +837,7 @@ class Compliance:
     ) -> AlertRule:
         """Raises :class:`~wecom_app.search.alerts.RuleError` for a pattern we refuse."""
         await self.require(viewer, "rule_add", {"name": name})
+        await check_recipients(viewer.corp_pk, notify)
         rule = await create_rule(
             viewer.corp_pk,
             name=name,

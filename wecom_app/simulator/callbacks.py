@@ -7,6 +7,7 @@ timestamp — as WeCom does — so only the decrypted document identifies a retr
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import time
 from collections.abc import Callable, Mapping
@@ -154,13 +155,19 @@ class CallbackSender:
                 agent_id=agent_id,
             )
             try:
-                response = await self.client.post(
-                    self.url,
-                    params=signed.query,
-                    content=signed.body.encode(),
-                    headers={"Content-Type": "text/xml"},
-                    timeout=self.timeout_s,
-                )
+                # WeCom waits 5 s for an answer, whatever the transport (httpx's own
+                # timeout is not enforced by in-process ASGI transports).
+                async with asyncio.timeout(self.timeout_s):
+                    response = await self.client.post(
+                        self.url,
+                        params=signed.query,
+                        content=signed.body.encode(),
+                        headers={"Content-Type": "text/xml"},
+                        timeout=self.timeout_s,
+                    )
+            except TimeoutError:
+                report.statuses.append("timeout")
+                continue
             except httpx.HTTPError as exc:
                 report.statuses.append(type(exc).__name__)
                 continue

@@ -49,4 +49,27 @@
         });
     }, 2000);
   }
+
+  // A running transfer plan: poll its progress, update the counts, reload when it ends.
+  var plan = document.querySelector("[data-live-plan]");
+  if (plan) {
+    var planTimer = setInterval(function () {
+      fetch(plan.getAttribute("data-live-plan"), { headers: { "Accept": "application/json" }, credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (data) {
+          if (!data || !data.plan) return;
+          ["customers", "chats"].forEach(function (kind) {
+            Object.keys(data[kind] || {}).forEach(function (status) {
+              var cell = plan.querySelector('[data-count="' + kind + ":" + status + '"]');
+              if (cell) cell.textContent = data[kind][status];
+            });
+          });
+          ["final", "total"].forEach(function (name) {
+            var field = plan.querySelector('[data-field="' + name + '"]');
+            if (field) field.textContent = data[name];
+          });
+          if (data.plan.status !== plan.getAttribute("data-status")) { clearInterval(planTimer); window.location.reload(); }
+        });
+    }, Number(plan.getAttribute("data-interval")) || 3000);
+  }
 })();
