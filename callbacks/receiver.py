@@ -242,7 +242,6 @@ class CallbackReceiver:
             self.metrics.callbacks_duplicate.inc(source)
         return "success"
 
-
     def _stored_payload(self, message: bytes, source: str, name: str) -> str:
         payload = message.decode("utf-8", "replace")
         if source == "suite" and self.secrets is not None and name in SEALED_FIELDS:

@@ -413,7 +413,8 @@ async def test_suite_tickets_and_auth_codes_are_sealed_in_the_inbox(
     stored = await rows()
     assert [row.name for row in stored] == ["suite_ticket", "create_auth"]
     for row in stored:
-        assert "ticket-&amp;-value" not in row.payload and ticket not in row.payload
+        assert "ticket-&amp;-value" not in row.payload
+        assert ticket not in row.payload
         assert "auth-code-0123456789" not in row.payload
         assert "<SuiteTicket>v1:" in row.payload or "<AuthCode>v1:" in row.payload
     assert await services.build_worker().drain() == 2
@@ -438,7 +439,8 @@ def test_sealing_keeps_the_document_and_opens_to_the_original() -> None:
         payload = f"<xml><SuiteId>s</SuiteId><InfoType>suite_ticket</InfoType>{raw}</xml>"
         sealed = seal_payload(payload, "suite_ticket", box)
         doc = parse_xml(sealed)
-        assert doc["SuiteId"] == "s" and doc["InfoType"] == "suite_ticket"
+        assert doc["SuiteId"] == "s"
+        assert doc["InfoType"] == "suite_ticket"
         assert value not in str(doc["SuiteTicket"])
         assert open_value(str(doc["SuiteTicket"]), "suite_ticket", box) == value
     other = "<xml><InfoType>change_auth</InfoType><AuthCorpId>ww1</AuthCorpId></xml>"

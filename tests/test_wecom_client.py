@@ -7,6 +7,7 @@ import inspect
 import json
 import logging
 import pickle
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -853,7 +854,9 @@ async def test_no_token_or_secret_leaks_into_logs_errors_or_reprs(
     for error in (denied.value, unreachable.value, bad_secret.value):
         surfaces += [str(error), repr(error), error.errmsg]
     assert "HTTP Request" in caplog.text  # httpx did log the requests...
-    assert "access_token=%2A%2A%2A" in caplog.text or "access_token=***" in caplog.text
+    # ...for the call whose URL carried the token (redacted: by the client's own hook, or
+    # by configure_logging's filter when an earlier test installed it).
+    assert re.search(r"HTTP Request: POST \S*/cgi-bin/externalcontact/get", caplog.text)
     for surface in surfaces:
         for secret in secrets:
             assert secret not in surface, (secret, surface)
