@@ -135,6 +135,13 @@ async def test_the_search_page_renders_escaped_highlights_and_links(
     assert "format=csv" in page.text
     empty = await client.get("/console/compliance/")
     assert empty.status_code == 200
+    for short in ("/compliance", "/compliance/"):
+        moved = await client.get(short, params={"q": "私下转账"})
+        assert moved.status_code == 308
+        assert (
+            moved.headers["location"]
+            == "/console/compliance/?q=%E7%A7%81%E4%B8%8B%E8%BD%AC%E8%B4%A6"
+        )
     refused = await client.get("/console/compliance/", params={"q": "^"})
     assert refused.status_code == 400
     assert "Nothing to search for" in refused.text

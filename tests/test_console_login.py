@@ -382,6 +382,9 @@ async def test_every_post_needs_the_csrf_token(world: ConsoleWorld) -> None:
     assert ("POST", "/console/logout") in posts
     async with world.signed_in(world.app_a, world.admin_a) as browser:
         token = await browser.csrf("/console/")
+        # Change the last character to a different one (replacing it with a fixed
+        # character would leave the token intact whenever it already ended with it).
+        wrong = token[:-1] + ("y" if token.endswith("x") else "x")
         for method, path in posts:
             # The token is checked before anything reads a path parameter, so any
             # value will do where we have no sample (an :int converter needs digits).
@@ -389,7 +392,7 @@ async def test_every_post_needs_the_csrf_token(world: ConsoleWorld) -> None:
             body = {"userid": member, "role": "compliance", "ids": "1"}
             attempts = {
                 "no token": {"data": body},
-                "wrong token": {"data": {**body, "csrf_token": token[:-1] + "x"}},
+                "wrong token": {"data": {**body, "csrf_token": wrong}},
                 "header elsewhere": {"headers": {"X-CSRF-Token": "nope"}, "json": {}},
                 "cross-site origin": {
                     "data": {**body, "csrf_token": token},
