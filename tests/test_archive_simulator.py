@@ -19,6 +19,15 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from tests.test_simulator_support import (
+    CORP_SECRET,
+    add_test_suite,
+    get_json,
+    install_suite,
+    make_sim,
+    post_json,
+    wecom_client,
+)
 from wecom_app.archive.sim_source import (
     CHATDATA_PATH,
     MEDIADATA_PATH,
@@ -51,6 +60,7 @@ from wecom_app.simulator.archive import (
     MediaBlob,
     OrgArchive,
     SimArchive,
+    archive_of,
     create_archive_app,
 )
 from wecom_app.simulator.archive_gen import ALL_MSGTYPES, GeneratedArchive, generate_archive
@@ -534,3 +544,46 @@ def test_ciphertexts_are_per_message(org: OrgArchive, keys: dict[int, rsa.RSAPri
         records[0]["encrypt_chat_msg"],
     )
     assert json.loads(plaintext) == org.message(1)
+
+
+# ------------------------------------------------- msgaudit: the archive secret's token
+
+
+async def test_gettoken_accepts_the_archive_secret_and_msgaudit_wants_its_token() -> None:
+    """WeCom (Doc 91614): the msgaudit APIs take the token of the archive secret, which
+    ``gettoken`` issues like an app's — also to an org without a self-built app (a
+    third-party install, as in ``wecom-app demo``)."""
+    permit = "/cgi-bin/msgaudit/get_permit_user_list"
+    sim, org, _ = make_sim(customers=10, employees=4)
+    add_test_suite(sim)
+    archive = archive_of(sim).add_org(org.corp_id, SECRET)
+    userid = next(iter(org.employees))
+    archive.permit(userid)
+    async with wecom_client(sim) as client:
+        _, _, third_party_token = await install_suite(sim, client, org)
+        app = await get_json(
+            client, "/cgi-bin/gettoken", corpid=org.corp_id, corpsecret=CORP_SECRET
+        )
+        got = await get_json(client, "/cgi-bin/gettoken", corpid=org.corp_id, corpsecret=SECRET)
+        assert got["errcode"] == 0, got
+        assert got["expires_in"] == 7200
+        assert got["access_token"] != app["access_token"]  # one token per secret
+        again = await get_json(client, "/cgi-bin/gettoken", corpid=org.corp_id, corpsecret=SECRET)
+        assert again["access_token"] == got["access_token"]
+
+        body = await post_json(client, permit, {}, access_token=got["access_token"])
+        assert (body["errcode"], body["ids"]) == (0, [userid])
+        for other in (app["access_token"], third_party_token):
+            refused = await post_json(client, permit, {}, access_token=other)
+            assert refused["errcode"] == 48002, refused
+        wrong = await get_json(client, "/cgi-bin/gettoken", corpid=org.corp_id, corpsecret="x")
+        assert wrong["errcode"] == 40001
+
+        # Without a self-built app the archive secret still gets its token.
+        org.app = None
+        token = await get_json(client, "/cgi-bin/gettoken", corpid=org.corp_id, corpsecret=SECRET)
+        assert token["errcode"] == 0, token
+        denied = await get_json(
+            client, "/cgi-bin/gettoken", corpid=org.corp_id, corpsecret=CORP_SECRET
+        )
+        assert denied["errcode"] == 40001

@@ -3,9 +3,9 @@
 The app's services talk to the in-process simulator (its ASGI app is WeCom), which also
 serves the archive (``/finance/*``) and the msgaudit APIs from the same server.
 
-The simulator's ``gettoken`` knows only the org's app secret, so the tenant's archive
-secret is set to the same value here; the product asks for the msgaudit token with the
-archive secret, as WeCom requires (the token is cached under its own key, checked).
+The org has an app secret and a different archive secret, as in WeCom: the product asks
+``gettoken`` for the msgaudit token with the archive secret (cached under its own key),
+and the simulator's msgaudit APIs accept no other token.
 """
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ from wecom_app.store.models import Corp
 from wecom_app.wecom import WeComError
 
 APP_SECRET = "corp-secret-for-tests"  # make_settings' WECOM_CORP_SECRET
+ARCHIVE_SECRET = "archive-secret-for-tests"  # 会话内容存档's own Secret
 
 
 @dataclass
@@ -65,6 +66,10 @@ class Env:
     @property
     def runtime(self) -> ArchiveRuntime:
         return runtime_for(self.services)
+
+    def archive_org(self) -> OrgArchive:
+        """The simulator's archive of the tenant now (the demo replaces ``archive``)."""
+        return archive_of(self.sim).orgs[TEST_CORP_ID]
 
     async def callback(self, fields: dict[str, Any]) -> None:
         response = await post_event(self.http, fields, self.clock)
@@ -87,7 +92,7 @@ async def env(tmp_path: Path, database: str, kv: KV, clock: FakeClock) -> AsyncI
         callback_token=TEST_CALLBACK_TOKEN,
         callback_aes_key=TEST_AES_KEY,
     )
-    archive = archive_of(sim).add_org(TEST_CORP_ID, APP_SECRET, {1: rsa_key(1), 2: rsa_key(2)})
+    archive = archive_of(sim).add_org(TEST_CORP_ID, ARCHIVE_SECRET, {1: rsa_key(1), 2: rsa_key(2)})
     settings = make_settings(
         tmp_path, database, ARCHIVE_SOURCE="simulator", CALLBACK_REPLAY_WINDOW="0"
     )
@@ -101,7 +106,7 @@ async def env(tmp_path: Path, database: str, kv: KV, clock: FakeClock) -> AsyncI
     )
     async with services:
         corp = await Corp.get(corp_id=TEST_CORP_ID)
-        await set_archive_secret(corp, APP_SECRET, services.secrets)
+        await set_archive_secret(corp, ARCHIVE_SECRET, services.secrets)
         await add_key(corp, 1, pem(rsa_key(1)), services.secrets)
         runtime = runtime_for(services)
         runtime.debounce_s = 0.05
@@ -318,7 +323,82 @@ async def test_the_demo_gives_the_demo_org_an_archive(env: Env) -> None:
     assert result.parked == result.failed == 0
     assert result.media_done == await ArchiveMedia.filter(corp_id=env.corp.pk).count() > 0
     assert "300 messages stored" in said[-1]
-    # Running the demo again finds everything in place and stores nothing twice.
+    assert result.permitted == len(env.archive_org().permit_users) > 0
+    assert any("employees with archiving enabled" in line for line in said)
+    # Running the demo again finds everything in place, stores nothing twice and says
+    # what the archive holds (not "0 stored, 0 media" because this run had nothing new).
     again = await enable_demo_archive(env.services, env.sim, env.corp, say=said.append)
-    assert again.stored == 0
+    assert (again.stored, again.media_done) == (300, result.media_done)
     assert await ArchiveMessage.filter(corp_id=env.corp.pk).count() == 300
+
+
+# The app's scheduler works the archive too: its first pull and media runs come seconds
+# after start-up, i.e. while the demo configures and pulls. Each test below puts one of
+# those runs where it used to spoil the demo's report (0 stored, 0 media downloaded).
+
+
+async def test_the_demo_waits_for_a_media_job_that_holds_the_queue(env: Env) -> None:
+    from wecom_app.archive.puller import Lease
+    from wecom_app.simulator.archive_demo import enable_demo_archive
+
+    archive_of(env.sim).orgs.pop(TEST_CORP_ID)
+    # The scheduler's archive-media run holds the tenant's media queue…
+    job = Lease(env.runtime.kv, f"archive-media:{env.corp.pk}", ttl_s=600.0)
+    assert await job.acquire()
+    demo = asyncio.create_task(
+        enable_demo_archive(env.services, env.sim, env.corp, messages=300, say=lambda _: None)
+    )
+    while not await ArchiveMedia.filter(corp_id=env.corp.pk).exists():
+        assert not demo.done()
+        await asyncio.sleep(0.02)
+    await asyncio.sleep(0.3)
+    # …and lets go (it downloaded nothing: all of it is left to the demo).
+    await job.release()
+    result = await asyncio.wait_for(demo, 60)
+    queued = await ArchiveMedia.filter(corp_id=env.corp.pk).count()
+    assert result.media_done == queued > 0
+    assert await ArchiveMedia.filter(corp_id=env.corp.pk, status="done").count() == queued
+
+
+async def test_the_demo_waits_for_a_scheduled_pull_that_holds_the_tenant(env: Env) -> None:
+    from wecom_app.archive.puller import Lease, Puller
+    from wecom_app.simulator.archive_demo import enable_demo_archive
+
+    archive_of(env.sim).orgs.pop(TEST_CORP_ID)
+    job = Lease(env.runtime.kv, Puller.lease_name(env.corp.pk), ttl_s=600.0)
+    assert await job.acquire()
+    said: list[str] = []
+    demo = asyncio.create_task(
+        enable_demo_archive(env.services, env.sim, env.corp, messages=300, say=said.append)
+    )
+    await asyncio.sleep(0.5)
+    assert not demo.done()  # waiting for the other puller, not reporting "0 stored"
+    await job.release()
+    result = await asyncio.wait_for(demo, 60)
+    assert (result.stored, result.cursor_seq) == (300, 300)
+    assert result.media_done == await ArchiveMedia.filter(corp_id=env.corp.pk).count() > 0
+    assert "300 messages stored" in said[-1]
+
+
+async def test_a_scheduled_pull_as_the_demo_stores_the_secret_finds_the_keys(
+    env: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wecom_app.simulator import archive_demo
+
+    archive_of(env.sim).orgs.pop(TEST_CORP_ID)
+    pulled: list[int] = []
+
+    async def secret_then_a_scheduled_pull(corp: Corp, secret: str, box: Any) -> None:
+        await set_archive_secret(corp, secret, box)
+        report = await env.runtime.pull(corp)  # the archive-pull job, at the worst moment
+        pulled.append(report.ok)
+
+    monkeypatch.setattr(
+        "wecom_app.simulator.archive_demo.set_archive_secret", secret_then_a_scheduled_pull
+    )
+    result = await archive_demo.enable_demo_archive(
+        env.services, env.sim, env.corp, messages=300, say=lambda _: None
+    )
+    assert pulled == [300]  # decoded: the keys were stored before the secret
+    assert (result.stored, result.parked) == (300, 0)
+    assert result.media_done == await ArchiveMedia.filter(corp_id=env.corp.pk).count() > 0

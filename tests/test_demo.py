@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 
 from wecom_app.demo import DEMO_CORP_ID, demo_org
+from wecom_app.simulator.archive_demo import DEMO_ARCHIVE_MESSAGES, DEMO_ARCHIVE_SEED
+from wecom_app.simulator.archive_gen import generate_archive
 
 REPO = Path(__file__).resolve().parents[1]
 RUN_DEMO = (
@@ -53,6 +55,19 @@ def test_demo_runs_end_to_end_on_a_fresh_machine(tmp_path: Path) -> None:
     assert "permanent code exchanged (1 call)" in output, output
     assert "timeline of" in output
     assert "3000 messages stored" in output  # the chat archive, pulled like a real one
+    # The archive end to end: the permit list through msgaudit with the archive secret's
+    # token, every media file of the log downloaded — whichever of the demo and the
+    # app's scheduled jobs (running meanwhile) got to it first.
+    log = generate_archive(DEMO_ARCHIVE_SEED, DEMO_ARCHIVE_MESSAGES, corp_id=DEMO_CORP_ID)
+    media = len({fileid for message in log.messages for fileid, _ in message.media})
+    assert media > 0
+    assert f"{len(log.employees)} employees with archiving enabled" in output, output
+    assert f"{media} media files downloaded" in output, output
+    assert "InvalidCredential" not in done.stderr, done.stderr
+    archive_failures = [
+        line for line in done.stderr.splitlines() if "archive" in line and "failed" in line
+    ]
+    assert archive_failures == [], done.stderr
 
     org = demo_org()
     database = sqlite3.connect(tmp_path / "data" / "wecom.sqlite3")
@@ -97,5 +112,15 @@ def test_demo_runs_end_to_end_on_a_fresh_machine(tmp_path: Path) -> None:
             assert count != (0,), kind
         statuses = {row[0] for row in database.execute("SELECT DISTINCT status FROM inbox")}
         assert statuses == {"done"}
+        assert one("SELECT COUNT(*) FROM archive_permit_users WHERE corp_id = ?", corp_pk) == (
+            len(log.employees),
+        )
+        by_status = dict(
+            database.execute(
+                "SELECT status, COUNT(*) FROM archive_media WHERE corp_id = ? GROUP BY status",
+                (corp_pk,),
+            ).fetchall()
+        )
+        assert by_status == {"done": media}
     finally:
         database.close()

@@ -106,8 +106,11 @@ async def sync_permit_users(corp_pk: int, api: MsgAuditAPI) -> tuple[int, int]:
         if removed:
             await ArchivePermitUser.filter(corp_id=corp_pk, userid__in=removed).delete()
         if added:
+            # ignore_conflicts: a sync in another process (the job, the CLI) may have
+            # just added the same rows.
             await ArchivePermitUser.bulk_create(
-                [ArchivePermitUser(corp_id=corp_pk, userid=u) for u in added]
+                [ArchivePermitUser(corp_id=corp_pk, userid=u) for u in added],
+                ignore_conflicts=True,
             )
     return len(added), len(removed)
 

@@ -1,5 +1,8 @@
 """Simulated chat-archive APIs (``/cgi-bin/msgaudit/...``), Docs 91614, 91782, 92951.
 
+Every one wants the access token of the org's **archive secret** (``gettoken`` with
+``corpsecret`` = the archive secret); another token is refused with 48002.
+
 State lives in the org's :class:`~wecom_app.simulator.archive.OrgArchive` (reached with
 :func:`~wecom_app.simulator.archive.archive_of`): archived employees, consent per
 1:1 pair and per group chat, internal groups. Requests and answers spell the customer
@@ -22,8 +25,10 @@ from wecom_app.simulator.api_common import (
     JsonObject,
 )
 from wecom_app.simulator.archive import OrgArchive, archive_of
+from wecom_app.simulator.tokens import ARCHIVE_APP
 
 ARCHIVE_NOT_ENABLED = 48002  # ❓ "api forbidden": the org has no archive
+NOT_ARCHIVE_TOKEN = 48002  # ❓ "api forbidden": a token of another secret (an app's)
 MISSING_ROOMID = 40058  # ❓ invalid request parameter
 
 
@@ -32,6 +37,10 @@ def _archive(call: ApiCall) -> OrgArchive:
     org = archive_of(call.sim).orgs.get(corp_id)
     if org is None:
         raise ApiError(ARCHIVE_NOT_ENABLED, "chat archive is not enabled for this corp")
+    # Doc 91614: "企业需要使用会话内容存档应用secret所获取的accesstoken来调用" — the
+    # token of the archive secret, not an app's (nor a third party's corp token).
+    if call.token is None or call.token.third_party or call.token.app != ARCHIVE_APP:
+        raise ApiError(NOT_ARCHIVE_TOKEN, "call with the access_token of the chat archive secret")
     return org
 
 

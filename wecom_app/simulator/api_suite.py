@@ -1,7 +1,7 @@
 """Credentials: ``gettoken`` (self-built) and the third-party suite flow.
 
-Docs 91039 (gettoken), 90603 (permanent code), 90604 (auth info), 90605 (corp token);
-the whole flow is in wecom-protocol.md §2.
+Docs 91039 (gettoken; also with the chat archive's secret, Doc 91614), 90603 (permanent
+code), 90604 (auth info), 90605 (corp token); the whole flow is in wecom-protocol.md §2.
 """
 
 from __future__ import annotations
@@ -30,9 +30,10 @@ from wecom_app.simulator.api_common import (
     ApiError,
     JsonObject,
 )
+from wecom_app.simulator.archive import archive_org_of
 from wecom_app.simulator.simulator import PRE_AUTH_CODE_TTL_S
 from wecom_app.simulator.state import Authorization, Org
-from wecom_app.simulator.tokens import TokenKind
+from wecom_app.simulator.tokens import ARCHIVE_APP, TokenKind
 
 
 def _same(secret: str, given: str) -> bool:
@@ -40,14 +41,22 @@ def _same(secret: str, given: str) -> bool:
 
 
 def get_token(call: ApiCall) -> JsonObject:
+    """A corp token for one of the corp's secrets: its self-built app's, or the chat
+    archive's (会话内容存档 → Secret; the token the msgaudit APIs want). Each secret has
+    its own token, as in WeCom."""
     corp_id = call.text("corpid", missing=MISSING_CORPID)
     secret = call.text("corpsecret", missing=MISSING_SECRET)
     org = call.sim.world.orgs.get(corp_id)
     if org is None:
         raise ApiError(INVALID_CORPID)
-    if org.app is None or not _same(org.app.secret, secret):
-        raise ApiError(INVALID_SECRET)
-    token = call.sim.tokens.issue(TokenKind.ACCESS, corp_id=corp_id)
+    if org.app is not None and _same(org.app.secret, secret):
+        app = ""
+    else:
+        archive = archive_org_of(call.sim, corp_id)
+        if archive is None or not archive.has_secret(secret):
+            raise ApiError(INVALID_SECRET)
+        app = ARCHIVE_APP
+    token = call.sim.tokens.issue(TokenKind.ACCESS, corp_id=corp_id, app=app)
     return {"access_token": token.value, "expires_in": call.sim.tokens.expires_in(token)}
 
 

@@ -223,6 +223,10 @@ class OrgArchive:
 
     # ------------------------------------------------------------- msgaudit
 
+    def has_secret(self, secret: str) -> bool:
+        """Whether ``secret`` is this org's archive secret (constant time)."""
+        return secrets.compare_digest(self.secret.encode(), secret.encode())
+
     def permit(self, userid: str, edition: int = 1) -> None:
         """Turn archiving on for an employee (get_permit_user_list lists them)."""
         self.permit_users[userid] = edition
@@ -343,11 +347,7 @@ class SimArchive:
 
     def authorise(self, corp_id: object, secret: object) -> OrgArchive:
         org = self.orgs.get(corp_id) if isinstance(corp_id, str) else None
-        if (
-            org is None
-            or not isinstance(secret, str)
-            or not secrets.compare_digest(org.secret.encode(), secret.encode())
-        ):
+        if org is None or not isinstance(secret, str) or not org.has_secret(secret):
             raise SimArchiveError(40001, "invalid corpid or archive secret")
         return org
 
@@ -386,6 +386,13 @@ def archive_of(sim: object) -> SimArchive:
     if archive is None:
         archive = _ARCHIVES[sim] = SimArchive()
     return archive
+
+
+def archive_org_of(sim: object, corp_id: str) -> OrgArchive | None:
+    """The org's archive in ``sim``, if it has one (makes no archive, unlike
+    :func:`archive_of`): ``gettoken`` asks it whether a secret is the archive secret."""
+    archive = _ARCHIVES.get(sim)
+    return archive.orgs.get(corp_id) if archive is not None else None
 
 
 def archive_routes(sim: object) -> list[Route]:

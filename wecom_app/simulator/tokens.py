@@ -21,6 +21,12 @@ from enum import Enum
 
 TOKEN_TTL_S = 7200
 
+# A corp has one access token per secret: its app's (``app=""``) and, when the chat
+# archive is enabled, the archive secret's (会话内容存档 → Secret), which is the only
+# token the msgaudit APIs accept (Doc 91614: "企业需要使用会话内容存档应用secret所获取的
+# accesstoken来调用").
+ARCHIVE_APP = "msgaudit"
+
 
 class TokenKind(Enum):
     ACCESS = "access_token"  # corp token: self-built gettoken or third-party get_corp_token
@@ -47,6 +53,7 @@ class IssuedToken:
     corp_id: str  # "" for suite tokens
     suite_id: str  # "" for a self-built app's token
     expires_at: float
+    app: str = ""  # which secret of the corp: "" its app's, ARCHIVE_APP the archive's
     revoked_errcode: int = 0  # set when WeCom invalidated it early
 
     @property
@@ -63,11 +70,13 @@ class TokenStore:
         self._clock = clock
         self._rng = rng
         self._by_value: dict[str, IssuedToken] = {}
-        self._current: dict[tuple[TokenKind, str, str], IssuedToken] = {}
+        self._current: dict[tuple[TokenKind, str, str, str], IssuedToken] = {}
 
-    def issue(self, kind: TokenKind, *, corp_id: str = "", suite_id: str = "") -> IssuedToken:
+    def issue(
+        self, kind: TokenKind, *, corp_id: str = "", suite_id: str = "", app: str = ""
+    ) -> IssuedToken:
         """The current token for this holder, or a new one if it expired or was revoked."""
-        key = (kind, corp_id, suite_id)
+        key = (kind, corp_id, suite_id, app)
         current = self._current.get(key)
         if current is not None and self._usable(current):
             return current
@@ -78,6 +87,7 @@ class TokenStore:
             corp_id=corp_id,
             suite_id=suite_id,
             expires_at=self._clock() + TOKEN_TTL_S,
+            app=app,
         )
         self._by_value[value] = token
         self._current[key] = token
