@@ -7,9 +7,11 @@ uvicorn with one worker process:
 
 1. a bare Starlette endpoint answering a fixed JSON body as large as a real profile;
 2. the app (``wecom-app serve``) on SQLite, in-process KV — the embedded default;
-3. the same app with the sidebar's routes moved to the front of the routing table
-   (``bench/sidebar_app.py``): ``create_app`` lists them after ~80 other routes, and
-   Starlette tries every pattern in order — this run shows what that costs;
+3. the same app with all the sidebar's routes moved to the front of the routing table
+   (``bench/sidebar_app.py``). Starlette tries every pattern in order; ``create_app``
+   once listed the sidebar after ~80 console routes (this run showed the cost: about a
+   fifth of the throughput) and now tries the profile route first, so the two should
+   match within noise;
 4. the app with both caches off (``WECOM_APP_SIDEBAR_CACHE_SECONDS=0``,
    ``WECOM_APP_SIDEBAR_ACCESS_CACHE_SECONDS=0``): every request checks access and
    builds the profile from the store (customer, relations, notes, reminders, timeline,
@@ -21,10 +23,11 @@ employee's signed session cookie); each employee reopens, at random, one of the
 customers they are chatting with (``--working-set``, 8 by default) — the sidebar
 reloads the profile whenever the employee switches chats. Profiles are cached for
 30 s and access decisions for 5 s (the defaults), so the figure for the default setup
-includes the cache misses of every first open and every expiry; the "no caches" run
-builds every profile from the store. Rounds are interleaved across the targets so
-that noise on this shared machine hits them alike; each figure is the median round.
-Every answer must be 200 (checked).
+includes the cache misses of every first open and every expiry (a round of a target
+typically begins after its access decisions from the last one have expired); the "no
+caches" run builds every profile from the store. Rounds are interleaved across the
+targets so that noise on this shared machine hits them alike; each figure is the
+median round. Every answer must be 200 (checked).
 
     python bench/sidebar.py [--requests 6000] [--rounds 3] [--customers 3000]
 

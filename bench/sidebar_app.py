@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import uvicorn
 
 from wecom_app.app import create_app
+from wecom_app.cli import freeze_after_startup
 from wecom_app.config import Settings
 from wecom_app.services import Services
 
@@ -33,6 +34,7 @@ def main() -> None:
     routes = app.router.routes
     ours = [r for r in routes if str(getattr(r, "path", "")).startswith(("/sidebar", "/WW_verify"))]
     app.router.routes = ours + [r for r in routes if r not in ours]
+    freeze_after_startup(app)  # as wecom-app serve does
     uvicorn.run(app, host="127.0.0.1", port=args.port, access_log=False, log_level="warning")
 
 

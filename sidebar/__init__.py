@@ -15,6 +15,9 @@ if TYPE_CHECKING:
 
 
 def routes(services: Services) -> list[BaseRoute]:
+    """The sidebar's routes; the first is the profile API (``GET
+    /sidebar/api/customers/{external_userid}``), the hottest path of the app, which
+    ``create_app`` tries before any other route."""
     from sidebar.routes import build_routes
 
     return build_routes(services)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sidebar.sql import fetch
+from sidebar.sql import fetch_rows
 
 
 @dataclass(frozen=True)
@@ -42,12 +42,12 @@ async def run(sections: Sequence[Section]) -> Rows:
             f"SELECT '{section.tag}' AS k, {named} FROM ({section.query}) AS s_{section.tag}"
         )
         params.extend(section.params)
-    rows = await fetch(" UNION ALL ".join(parts), params)
+    rows = await fetch_rows(" UNION ALL ".join(parts), params)
     found: Rows = {section.tag: [] for section in sections}
-    widths = {section.tag: len(section.columns) for section in sections}
+    ends = {section.tag: 1 + len(section.columns) for section in sections}
     for row in rows:
-        tag = str(row["k"])
-        found[tag].append([row[f"c{i}"] for i in range(widths[tag])])
+        tag = str(row[0])
+        found[tag].append(list(row[1 : ends[tag]]))
     return found
 
 

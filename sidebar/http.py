@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from starlette.requests import Request
@@ -26,12 +27,28 @@ PRIVATE = {
 }
 
 
+_PRIVATE_RAW = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in PRIVATE.items()]
+
+
+class PrivateJSON(Response):
+    """JSON bytes with :data:`PRIVATE` headers, laid out once rather than per answer."""
+
+    media_type = "application/json"
+
+    def init_headers(self, headers: Mapping[str, str] | None = None) -> None:
+        self.raw_headers = [
+            (b"content-length", str(len(self.body)).encode("latin-1")),
+            (b"content-type", b"application/json"),
+            *_PRIVATE_RAW,
+        ]
+
+
 def json_ok(data: Any, status: int = 200) -> Response:
     return json_bytes(encode(data), status)
 
 
 def json_bytes(body: bytes, status: int = 200) -> Response:
-    return Response(body, status_code=status, media_type="application/json", headers=PRIVATE)
+    return PrivateJSON(body, status_code=status)
 
 
 def error(code: str, message: str = "", status: int = 400) -> JSONResponse:
@@ -47,7 +64,7 @@ def forbidden() -> JSONResponse:
 
 
 def no_store(response: Response) -> Response:
-    if "cache-control" not in response.headers:
+    if not isinstance(response, PrivateJSON) and "cache-control" not in response.headers:
         response.headers.update(PRIVATE)
     return response
 

@@ -243,17 +243,26 @@ def _tokenise(text: str) -> list[str]:
     return [t for t in jieba.lcut(text) if t.strip()]
 
 
+@lru_cache(maxsize=100_000)
+def _is_keyword(word: str) -> bool:
+    """Whether a token may be a keyword (asked once per distinct token, not per use)."""
+    return (
+        len(word) >= 2
+        and word not in STOP_WORDS
+        and bool(_WORDLIKE.search(word))
+        and not word.isdigit()
+    )
+
+
 def keywords(rows: Sequence[tuple[str, str]], top: int = KEYWORDS) -> list[dict[str, Any]]:
     """Top TF-IDF words of ``(tokens, text)`` rows; ``text`` is tokenised only when a row
     came without tokens."""
     counts: Counter[str] = Counter()
     for tokens, text in rows:
         words = tokens.split() if tokens else (_tokenise(text) if text else [])
-        counts.update(
-            w
-            for w in words
-            if len(w) >= 2 and w not in STOP_WORDS and _WORDLIKE.search(w) and not w.isdigit()
-        )
+        counts.update(words)
+    for word in [w for w in counts if not _is_keyword(w)]:
+        del counts[word]
     if not counts:
         return []
     idf, median = _idf()

@@ -610,6 +610,9 @@ class SidebarRoutes:
         replies_path = "/sidebar/api/quick-replies"
         admin_replies = "/sidebar/admin/api/quick-replies"
         return [
+            # First: Starlette tries routes in order, and this is the one every chat switch
+            # calls (no other sidebar path matches it).
+            Route(base, c(self.customer_profile)),
             Route(
                 "/sidebar",
                 lambda request: Response(status_code=307, headers={"Location": "/sidebar/"}),
@@ -622,7 +625,6 @@ class SidebarRoutes:
             Route("/sidebar/api/session", a(self.whoami)),
             Route("/sidebar/api/jsconfig", a(self.js_config)),
             Route("/sidebar/api/tags", a(self.tag_library)),
-            Route(base, c(self.customer_profile)),
             Route(base + "/messages", c(self.customer_messages)),
             Route(base + "/tags", c(self.customer_tags, write=True), methods=["POST"]),
             Route(base + "/remark", c(self.customer_remark, write=True), methods=["POST"]),

@@ -2,10 +2,28 @@
 
 **Speed.** A profile is built from our store and cached in the KV store, keyed by the
 customer's *version* (bumped by every change the sidebar makes: tags, remark, notes,
-stage, fields, reminders, a refresh, a transfer) and by the viewer's grant, for
-``WECOM_APP_SIDEBAR_CACHE_SECONDS`` (changes made elsewhere — callbacks, the archive
-puller — show within that time). The access check itself is never cached: it is one
-round trip per request.
+stage, fields, reminders, a refresh, a transfer — in any process, since the version
+lives in the KV store) and by the viewer's grant, for ``WECOM_APP_SIDEBAR_CACHE_SECONDS``
+(changes made elsewhere — callbacks, the archive puller — show within that time). The
+process that built a profile also keeps it in memory beside its version, so reopening
+one costs a single KV read (the version: one Redis round trip; nothing with the
+in-process KV). Concurrent misses of one profile share one build. A read may reuse
+this process's access decision for ``WECOM_APP_SIDEBAR_ACCESS_CACHE_SECONDS``; changes
+always decide afresh.
+
+What a miss costs (measured with ``bench/sidebar.py``): on SQLite the access check and
+the build's two statements read through :mod:`sidebar.sql`'s own connection on the
+event loop (a few tens of microseconds each) rather than queueing for Tortoise's
+worker thread, which under load made every hand-off wait for the GIL — fifty
+concurrent misses took hundreds of milliseconds. Building and encoding a profile is
+then about half a millisecond of CPU; keyword filtering is memoised per token. The
+request around it is kept lean: the profile route is the first ``create_app`` tries,
+a session cookie verified once is remembered (its age is still checked on every
+request), and answers carry their headers pre-encoded (:class:`sidebar.http.PrivateJSON`).
+Tenant settings (an ORM read, through the worker thread) are cached for ten seconds and
+re-read once per expiry however many requests miss them together. ``wecom-app serve``
+freezes what startup built out of the garbage collector's full passes
+(:func:`wecom_app.cli.freeze_after_startup`), which were 40 ms pauses.
 
 **WeCom, at most once.** A customer whose WeCom data is older than the tenant's
 ``refresh_minutes`` is refreshed with one ``externalcontact/get`` in the background
@@ -52,6 +70,9 @@ WECOM_ID = re.compile(r"[A-Za-z0-9_\-]{1,64}")
 LOOKUP_MEMORY_S = 300
 LOOKUPS_PER_MINUTE = 20
 MAX_CACHED_GRANTS = 100_000
+# Profiles this process built, kept beside the KV copy (~6 KB each; the expired ones
+# are dropped when full, then all): a reopen costs the version look-up only.
+MAX_LOCAL_PROFILES = 10_000
 
 
 def valid_id(value: str) -> bool:
@@ -68,6 +89,10 @@ class SidebarService:
         self._tickets: JsapiTickets | None = None
         self._simulator: bool | None = None
         self._grants: dict[tuple[int, str, str], tuple[float, CustomerGrant]] = {}
+        # (corp, customer, viewer, grant fingerprint) -> (version, expires at, body)
+        self._profiles: dict[tuple[int, str, str, str], tuple[str, float, bytes]] = {}
+        # Profiles being built now, by cache key: concurrent misses share one build.
+        self._building: dict[str, asyncio.Future[bytes | None]] = {}
         self._warm = False
         # The access cache's clock (tests move it).
         self.monotonic: Callable[[], float] = time.monotonic
@@ -236,16 +261,54 @@ class SidebarService:
         self, corp_pk: int, corp_id: str, grant: CustomerGrant, external_userid: str
     ) -> bytes:
         ttl = self.config.cache_seconds
-        key = ""
-        if ttl > 0:
-            version = await self._version(corp_pk, external_userid)
-            key = (
-                f"sidebar:profile:{corp_pk}:{external_userid}:{grant.viewer}:"
-                f"{grant.fingerprint}:{version}"
-            )
-            cached = await self.kv.get(key)
-            if cached is not None:
-                return cached
+        if ttl <= 0:
+            return await self._build_profile(corp_pk, corp_id, grant, external_userid)
+        version = await self._version(corp_pk, external_userid)
+        local = (corp_pk, external_userid, grant.viewer, grant.fingerprint)
+        mine = self._profiles.get(local)
+        if mine is not None and mine[0] == version and mine[1] > self.monotonic():
+            return mine[2]
+        key = (
+            f"sidebar:profile:{corp_pk}:{external_userid}:{grant.viewer}:"
+            f"{grant.fingerprint}:{version}"
+        )
+        cached = await self.kv.get(key)
+        if cached is not None:
+            return cached  # built by another process: it keeps it, not us
+        pending = self._building.get(key)
+        if pending is not None:
+            # The same profile is being built for a concurrent request: share its work
+            # (or, if that build failed, build it ourselves).
+            shared = await asyncio.shield(pending)
+            if shared is not None:
+                return shared
+            return await self._build_profile(corp_pk, corp_id, grant, external_userid)
+        building: asyncio.Future[bytes | None] = asyncio.get_running_loop().create_future()
+        self._building[key] = building
+        body: bytes | None = None
+        try:
+            expires = self.monotonic() + ttl
+            body = await self._build_profile(corp_pk, corp_id, grant, external_userid)
+            await self.kv.set(key, body, ttl=ttl)
+            self._keep_profile(local, (version, expires, body))
+            return body
+        finally:
+            del self._building[key]
+            building.set_result(body)
+
+    def _keep_profile(
+        self, local: tuple[int, str, str, str], entry: tuple[str, float, bytes]
+    ) -> None:
+        if len(self._profiles) >= MAX_LOCAL_PROFILES:
+            now = self.monotonic()
+            self._profiles = {k: v for k, v in self._profiles.items() if v[1] > now}
+            if len(self._profiles) >= MAX_LOCAL_PROFILES:
+                self._profiles.clear()
+        self._profiles[local] = entry
+
+    async def _build_profile(
+        self, corp_pk: int, corp_id: str, grant: CustomerGrant, external_userid: str
+    ) -> bytes:
         settings = await self.settings_for(corp_pk)
         await self.warm_up()
         if dialect() == "postgres":
@@ -266,10 +329,7 @@ class SidebarService:
             int(document["customer"].get("updated_at", 0)),
             settings,
         )
-        body = encode(document)
-        if key:
-            await self.kv.set(key, body, ttl=ttl)
-        return body
+        return encode(document)
 
     async def _refresh_if_stale(
         self,

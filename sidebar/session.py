@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from starlette.requests import Request
+from starlette.requests import Request, cookie_parser
 from starlette.responses import Response
 
 from sidebar.config import SidebarConfig
@@ -31,6 +31,9 @@ SESSION_COOKIE = "wecom_sidebar"
 OAUTH_COOKIE = "wecom_sidebar_oauth"
 OAUTH_STATE_SECONDS = 600
 CSRF_HEADER = "x-csrf-token"
+# Verified session cookies remembered per process (an employee's cookie is re-sent with
+# every request); the memory is dropped whole when full.
+VERIFIED_KEPT = 10_000
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,19 @@ class OAuthState:
     preview_as: str = ""
 
 
+def session_cookie(request: Request) -> str | None:
+    """``request.cookies.get(SESSION_COOKIE)``, without building the request's headers
+    and every cookie on every API call: only ``Cookie`` headers naming ours are parsed
+    (each as Starlette does; a later one wins, as there)."""
+    found = None
+    for name, value in request.scope["headers"]:
+        if name == b"cookie":
+            text = value.decode("latin-1")
+            if SESSION_COOKIE in text:
+                found = cookie_parser(text).get(SESSION_COOKIE, found)
+    return found
+
+
 def _b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -72,6 +88,8 @@ class Sessions:
         self._states = URLSafeTimedSerializer(key, salt="oauth-state", signer_kwargs=kwargs)
         self.config = config
         self._clock = clock
+        # Cookie values whose signature checked out: value -> (session, issued at).
+        self._verified: dict[str, tuple[Session, int]] = {}
 
     # -- sessions --------------------------------------------------------------------
 
@@ -84,7 +102,7 @@ class Sessions:
         return session, body + "." + self._mac(body)
 
     def read(self, request: Request) -> Session | None:
-        raw = request.cookies.get(SESSION_COOKIE)
+        raw = session_cookie(request)
         if not raw:
             return None
         return self.decode(raw)
@@ -93,25 +111,38 @@ class Sessions:
         """The session in a cookie value, if we signed it and it has not expired.
 
         Read on every API request, so it is one HMAC with a key derived once (no
-        per-call key derivation as in itsdangerous' serializers).
+        per-call key derivation as in itsdangerous' serializers), and a cookie value
+        verified before is remembered (:data:`VERIFIED_KEPT` of them): the same bytes
+        carry the same signature, so only its age is checked again.
         """
+        known = self._verified.get(raw)
+        if known is not None:
+            session, issued = known
+            return session if self._fresh(issued) else None
         if len(raw) > 2048:
             return None
         body, _, mac = raw.rpartition(".")
         if not body or not hmac.compare_digest(self._mac(body), mac):
             return None
-        encoded, _, issued = body.partition(".")
+        encoded, _, issued_hex = body.partition(".")
         try:
-            age = self._clock() - int(issued, 16)
+            issued = int(issued_hex, 16)
             data = json.loads(_unb64(encoded))
         except (ValueError, binascii.Error):
             return None
-        if not -60 <= age <= self.config.session_seconds or not isinstance(data, dict):
+        if not self._fresh(issued) or not isinstance(data, dict):
             return None
         try:
-            return Session(int(data["c"]), str(data["i"]), str(data["u"]), str(data["x"]))
+            session = Session(int(data["c"]), str(data["i"]), str(data["u"]), str(data["x"]))
         except (KeyError, TypeError, ValueError):
             return None
+        if len(self._verified) >= VERIFIED_KEPT:
+            self._verified.clear()
+        self._verified[raw] = (session, issued)
+        return session
+
+    def _fresh(self, issued: int) -> bool:
+        return -60 <= self._clock() - issued <= self.config.session_seconds
 
     def _mac(self, body: str) -> str:
         digest = hmac.new(self._session_key, body.encode(), hashlib.sha256).digest()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from collections.abc import Callable
@@ -145,20 +146,46 @@ def field_value(definition: dict[str, Any], value: object) -> str | float | None
 
 class TenantSettingsCache:
     """Settings per corp, re-read after ``ttl_s`` (an admin's change in another process
-    shows within that time; in this process at once)."""
+    shows within that time; in this process at once).
+
+    Concurrent misses of one corp share one read: the read goes through Tortoise's
+    worker thread, which waits for the GIL while the event loop is busy, and fifty
+    requests each queueing their own read at an expiry stalled for seconds.
+    """
 
     def __init__(self, ttl_s: float = 10.0, clock: Callable[[], float] = time.monotonic) -> None:
         self._ttl = ttl_s
         self._clock = clock
         self._cache: dict[int, tuple[float, TenantSettings]] = {}
+        self._loading: dict[int, asyncio.Future[TenantSettings | None]] = {}
+        self._saves = 0  # a read that overlapped a save must not cache what it read
 
     async def get(self, corp_pk: int) -> TenantSettings:
         hit = self._cache.get(corp_pk)
         if hit is not None and hit[0] > self._clock():
             return hit[1]
+        pending = self._loading.get(corp_pk)
+        if pending is not None:
+            shared = await asyncio.shield(pending)
+            if shared is not None:
+                return shared
+            return await self._load(corp_pk)  # that read failed: try ours
+        loading: asyncio.Future[TenantSettings | None] = asyncio.get_running_loop().create_future()
+        self._loading[corp_pk] = loading
+        settings: TenantSettings | None = None
+        try:
+            settings = await self._load(corp_pk)
+            return settings
+        finally:
+            del self._loading[corp_pk]
+            loading.set_result(settings)
+
+    async def _load(self, corp_pk: int) -> TenantSettings:
+        saves = self._saves
         row = await SidebarSettings.filter(corp_id=corp_pk).first()
         settings = from_row(row)
-        self._cache[corp_pk] = (self._clock() + self._ttl, settings)
+        if saves == self._saves:
+            self._cache[corp_pk] = (self._clock() + self._ttl, settings)
         return settings
 
     async def save(self, corp_pk: int, settings: TenantSettings) -> None:
@@ -170,6 +197,7 @@ class TenantSettingsCache:
         row.pipeline = list(settings.pipeline)
         row.custom_fields = list(settings.custom_fields)
         await row.save()
+        self._saves += 1
         self._cache.pop(corp_pk, None)
 
 

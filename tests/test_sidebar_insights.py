@@ -10,7 +10,7 @@ import pytest
 from sidebar import bundle, groups, history, insights
 from sidebar.access import GroupGrant
 from sidebar.insights import customer_insights, keywords, reply_times
-from sidebar.sql import fetch
+from sidebar.sql import fetch, fetch_rows
 from wecom_app.store.archive import ArchiveMessage
 from wecom_app.store.db import db, dialect
 from wecom_app.store.directory import GroupChat
@@ -114,8 +114,14 @@ async def _archive_queries(
             seen.append((sql, list(params)))
         return await fetch(sql, params)
 
-    for module in (insights, history, groups, bundle):
+    async def recording_rows(sql: str, params: Sequence[Any] = ()) -> list[Sequence[Any]]:
+        if "archive_messages" in sql:
+            seen.append((sql, list(params)))
+        return await fetch_rows(sql, params)
+
+    for module in (insights, history, groups):
         monkeypatch.setattr(module, "fetch", recording)
+    monkeypatch.setattr(bundle, "fetch_rows", recording_rows)
     await ArchiveMessage.bulk_create(
         [_msg(corp, 1), _msg(corp, 2, direction="to_customer", msgtime=9000)]
     )

