@@ -10,11 +10,12 @@ apart from placeholders and ``FOR UPDATE SKIP LOCKED``.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
@@ -42,8 +43,9 @@ _COLUMNS = (
 STATUSES = ("pending", "processing", "done", "no_handler", "skipped", "failed")
 
 
-@dataclass(frozen=True, slots=True)
-class NewInboxRow:
+class NewInboxRow(NamedTuple):
+    """A verified callback to store (a tuple: one is built per request, cheaply)."""
+
     scope: str
     dedup_key: str
     source: str
@@ -54,16 +56,7 @@ class NewInboxRow:
     received_at: float
 
     def values(self) -> tuple[str, str, str, str, str, str, str, float]:
-        return (
-            self.scope,
-            self.dedup_key,
-            self.source,
-            self.corp_id,
-            self.name,
-            self.change_type,
-            self.payload,
-            self.received_at,
-        )
+        return tuple(self)  # type: ignore[return-value]
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +98,7 @@ _PG_INSERT = (
 )
 
 
+@functools.lru_cache(maxsize=256)
 def _sqlite_insert(rows: int) -> str:
     group = "(?, ?, ?, ?, ?, ?, ?, ?, ?, " + _NEW_ROW_CONSTANTS + ")"
     return (
@@ -119,13 +113,13 @@ async def insert_rows(rows: Sequence[NewInboxRow]) -> list[bool]:
     """Insert rows in one statement (one commit); True for each row newly stored."""
     conn = db()
     if dialect(conn) == "postgres":
-        columns: list[list[Any]] = [list(c) for c in zip(*(r.values() for r in rows), strict=True)]
+        columns: list[list[Any]] = [list(c) for c in zip(*rows, strict=True)]
         # execute_query_dict: Tortoise's asyncpg execute_query drops RETURNING rows.
         returned = await conn.execute_query_dict(_PG_INSERT, columns)
     else:
         values: list[Any] = []
         for row in rows:
-            values.extend(row.values())
+            values.extend(row)
             values.append(row.received_at)  # next_attempt_at: due at once
         returned = await conn.execute_query_dict(_sqlite_insert(len(rows)), values)
     stored = {(r["scope"], r["dedup_key"]) for r in returned}
@@ -138,11 +132,17 @@ async def insert_rows(rows: Sequence[NewInboxRow]) -> list[bool]:
 
 
 class InboxWriter:
-    """Batches concurrent inserts into one commit each (group commit)."""
+    """Batches concurrent inserts into one commit each (group commit).
+
+    Requests append to a plain list and wake the writer task; while a batch commits,
+    the next one gathers, so under load each commit carries every request that arrived
+    during the previous one.
+    """
 
     def __init__(self, max_batch: int = 200, on_stored: Callable[[], None] | None = None) -> None:
         self.max_batch = max_batch
-        self._queue: asyncio.Queue[tuple[NewInboxRow, asyncio.Future[bool]]] = asyncio.Queue()
+        self._pending: list[tuple[NewInboxRow, asyncio.Future[bool]]] = []
+        self._wakeup: asyncio.Future[None] | None = None
         self._task: asyncio.Task[None] | None = None
         self._on_stored = on_stored
 
@@ -158,30 +158,35 @@ class InboxWriter:
                 await task
             except asyncio.CancelledError:
                 pass
-        while not self._queue.empty():
-            _, future = self._queue.get_nowait()
-            if not future.done():
-                future.set_exception(StorageUnavailable("shutting down"))
+        pending, self._pending = self._pending, []
+        _fail(pending, "shutting down")
 
     async def submit(self, row: NewInboxRow) -> bool:
         """Store ``row``; True if new, False if a duplicate. Raises StorageUnavailable."""
         if self._task is None:
             raise StorageUnavailable("inbox writer is not running")
-        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait((row, future))
+        future: asyncio.Future[bool] = self._task.get_loop().create_future()
+        self._pending.append((row, future))
+        wakeup = self._wakeup
+        if wakeup is not None:
+            self._wakeup = None
+            if not wakeup.done():
+                wakeup.set_result(None)
         return await future
 
     async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
         while True:
-            batch = [await self._queue.get()]
-            while len(batch) < self.max_batch and not self._queue.empty():
-                batch.append(self._queue.get_nowait())
+            if not self._pending:
+                self._wakeup = loop.create_future()
+                await self._wakeup
+                continue
+            batch = self._pending[: self.max_batch]
+            del self._pending[: self.max_batch]
             try:
                 stored_any = await self._commit(batch)
             except asyncio.CancelledError:
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(StorageUnavailable("shutting down"))
+                _fail(batch, "shutting down")
                 raise
             if self._on_stored is not None and stored_any:
                 self._on_stored()
@@ -196,9 +201,7 @@ class InboxWriter:
         except Exception as exc:
             log.error("inbox insert of %d rows failed: %s", len(batch), type(exc).__name__)
             if len(batch) == 1:
-                _, future = batch[0]
-                if not future.done():
-                    future.set_exception(StorageUnavailable(type(exc).__name__))
+                _fail(batch, type(exc).__name__)
                 return False
             results = [await self._commit([item]) for item in batch]
             return any(results)
@@ -206,6 +209,12 @@ class InboxWriter:
             if not future.done():
                 future.set_result(is_new)
         return any(stored)
+
+
+def _fail(batch: Sequence[tuple[NewInboxRow, asyncio.Future[bool]]], reason: str) -> None:
+    for _, future in batch:
+        if not future.done():
+            future.set_exception(StorageUnavailable(reason))
 
 
 async def claim(limit: int, lease_seconds: float, now: float) -> list[ClaimedRow]:

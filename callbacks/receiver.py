@@ -6,7 +6,9 @@ metric; nothing is stored. No input may produce a 500.
 
 WeCom gives us 5 seconds, but throughput matters when an org's bulk changes arrive at
 once, so the endpoints are plain ASGI apps: no Request/Response objects, the query
-string parsed for the four keys we read, the payload parsed once.
+string parsed for the four keys we read, the payload parsed once, the ``success``
+answer's messages built once. :func:`callback_route` lets the app send callback URLs
+here before Starlette's middleware and routing (``wecom_app.app.App``).
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from wecom_app.secretbox import SecretBox
 
 log = logging.getLogger(__name__)
 
-_QUERY_KEYS = frozenset({"msg_signature", "timestamp", "nonce", "echostr"})
+_QUERY_KEYS = {key.encode(): key for key in ("msg_signature", "timestamp", "nonce", "echostr")}
 _MAX_PARAM = 4096
 
 
@@ -50,25 +52,37 @@ def parse_query(raw: bytes) -> dict[str, str]:
     params: dict[str, str] = {}
     for pair in raw.split(b"&"):
         name, _, value = pair.partition(b"=")
-        try:
-            key = name.decode("ascii")
-        except UnicodeDecodeError:
-            continue
-        if key in _QUERY_KEYS and key not in params:
-            params[key] = unquote_plus(value.decode("latin-1"))
+        key = _QUERY_KEYS.get(name)
+        if key is not None and key not in params:
+            text = value.decode("latin-1")
+            # WeCom's values are plain (hex, digits, base64 is in the body): unquote
+            # only when there is something to unquote.
+            params[key] = unquote_plus(text) if "%" in text or "+" in text else text
     return params
 
 
+_TEXT_PLAIN = (b"content-type", b"text/plain; charset=utf-8")
+_SUCCESS_START = {
+    "type": "http.response.start",
+    "status": 200,
+    "headers": [_TEXT_PLAIN, (b"content-length", b"7")],
+}
+_SUCCESS_BODY = {"type": "http.response.body", "body": b"success"}
+
+
 async def _respond(send: Send, status: int, body: str) -> None:
+    if status == 200 and body == "success":
+        # Shared messages: servers only read them (a fresh header list each time
+        # would be the only allocation left in the answer).
+        await send(_SUCCESS_START)
+        await send(_SUCCESS_BODY)
+        return
     payload = body.encode()
     await send(
         {
             "type": "http.response.start",
             "status": status,
-            "headers": [
-                (b"content-type", b"text/plain; charset=utf-8"),
-                (b"content-length", str(len(payload)).encode()),
-            ],
+            "headers": [_TEXT_PLAIN, (b"content-length", str(len(payload)).encode())],
         }
     )
     await send({"type": "http.response.body", "body": payload})
@@ -90,10 +104,19 @@ class CallbackReceiver:
     def endpoint_app(self, source: str) -> CallbackEndpointApp:
         return CallbackEndpointApp(self, source)
 
-    async def handle(self, scope: Scope, receive: Receive, send: Send, source: str) -> None:
+    async def handle(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        source: str,
+        corp_id: str | None = None,
+    ) -> None:
+        """Answer one callback request (``corp_id``: from the path, for ``corp``)."""
         try:
             query = parse_query(scope.get("query_string", b""))
-            corp_id = scope.get("path_params", {}).get("corp_id") if source == "corp" else None
+            if source == "corp" and corp_id is None:
+                corp_id = scope.get("path_params", {}).get("corp_id")
             if scope["method"] == "GET":
                 answer = await self._verify_url(query, source, corp_id)
             else:
@@ -172,8 +195,16 @@ class CallbackReceiver:
                 # Compare lengths first: int() refuses strings of over 4300 digits.
                 if len(value) > 12 or int(value) > self.max_body_bytes:
                     raise Rejected(413, BodyTooLargeError.reason)
-        chunks: list[bytes] = []
-        size = 0
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise Rejected(400, "client_disconnected")
+        body: bytes = message.get("body", b"")
+        if len(body) > self.max_body_bytes:
+            raise Rejected(413, BodyTooLargeError.reason)
+        if not message.get("more_body", False):
+            return body  # the usual case: the whole body in one message
+        chunks = [body]
+        size = len(body)
         while True:
             message = await receive()
             if message["type"] == "http.disconnect":
@@ -184,7 +215,7 @@ class CallbackReceiver:
                 raise Rejected(413, BodyTooLargeError.reason)
             chunks.append(chunk)
             if not message.get("more_body", False):
-                return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+                return b"".join(chunks)
 
     async def _receive(
         self,
@@ -247,6 +278,31 @@ class CallbackReceiver:
         if source == "suite" and self.secrets is not None and name in SEALED_FIELDS:
             payload = seal_payload(payload, name, self.secrets)
         return payload
+
+
+_PREFIX = "/callbacks/"
+
+
+def callback_route(scope: Scope) -> tuple[str, str | None] | None:
+    """``(source, corp_id)`` when ``scope`` is a GET or POST to a callback URL.
+
+    Exactly the paths of the routes ``/callbacks/suite``, ``/callbacks/data`` and
+    ``/callbacks/corp/{corp_id}``; anything else (another method, a trailing slash, a
+    root path) is None and left to the router, which answers as it always did.
+    """
+    path: str = scope["path"]
+    if not path.startswith(_PREFIX) or scope["method"] not in ("GET", "POST"):
+        return None
+    if scope.get("root_path"):
+        return None
+    rest = path[len(_PREFIX) :]
+    if rest == "suite" or rest == "data":
+        return rest, None
+    if rest.startswith("corp/"):
+        corp_id = rest[5:]
+        if corp_id and "/" not in corp_id:
+            return "corp", corp_id
+    return None
 
 
 class CallbackEndpointApp:

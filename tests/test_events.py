@@ -143,3 +143,62 @@ def test_identity_agrees_with_parse_event(
     doc = parse_xml(event_xml(fields))
     event = events.parse_event(doc)
     assert events.identity(doc) == (event.name, event.change_type, event.corp_id)
+
+
+# The pattern fast path of parse_xml must agree with expat on everything it accepts and
+# hand everything else to expat (which then accepts or refuses as before).
+_xml_names = st.sampled_from(["xml", "ToUserName", "Event", "a", "_b1", "ä", "x-y"])
+_xml_text = st.lists(
+    st.sampled_from([*"ab 中\t\n\r]>&<;#x\x01\x1f\ufffe", "]]>", "&amp;", "&#x41;"]), max_size=12
+).map("".join)
+
+
+@st.composite
+def _flat_documents(draw: st.DrawFn) -> bytes:
+    root = draw(_xml_names)
+    parts = []
+    for _ in range(draw(st.integers(0, 5))):
+        tag = draw(_xml_names)
+        value = draw(_xml_text)
+        if draw(st.booleans()):
+            value = f"<![CDATA[{value}]]>"
+        parts.append(draw(st.sampled_from(["", " ", "\n  "])) + f"<{tag}>{value}</{tag}>")
+    return f"<{root}>{''.join(parts)}{draw(st.sampled_from(['', chr(10)]))}</{root}>".encode()
+
+
+@given(_flat_documents())
+def test_the_xml_fast_path_agrees_with_expat(raw: bytes) -> None:
+    from wecom_app.protocol import xml
+    from wecom_app.protocol.errors import XmlParseError
+
+    fast = xml._parse_simple(raw)
+    try:
+        general = xml._parse_flat(raw)
+        if general is None:
+            general = xml._parse_expat(raw)
+    except XmlParseError:
+        assert fast is None  # what expat refuses never passes the pattern
+        return
+    if fast is not None:
+        assert fast == general
+    assert parse_xml(raw) == general
+
+
+def test_the_xml_fast_path_leaves_the_unusual_to_expat() -> None:
+    from wecom_app.protocol import xml
+
+    typical = b"<xml><A><![CDATA[x y]]></A>\n<B>12</B><C></C><D><![CDATA[ ]]></D></xml>"
+    assert xml._parse_simple(typical) == {"A": "x y", "B": "12", "C": "", "D": ""}
+    for unusual in (
+        b'<?xml version="1.0"?><xml><A>1</A></xml>',  # a declaration
+        b"<xml><A>1</A><A>2</A></xml>",  # a repeated tag
+        b"<xml><A><B>1</B></A></xml>",  # nesting
+        b'<xml><A k="v">1</A></xml>',  # an attribute
+        b"<xml><A>&amp;</A></xml>",  # a reference
+        b"<xml><A>a\r\nb</A></xml>",  # a line end expat normalises
+        b"<xml><A><![CDATA[a]]]]><![CDATA[>]]></A></xml>",  # ]]> split over sections
+        b"<xml><!-- c --><A>1</A></xml>",  # a comment
+    ):
+        assert xml._parse_simple(unusual) is None, unusual
+    assert parse_xml(b"<xml><A>1</A><A>2</A></xml>") == {"A": ["1", "2"]}
+    assert parse_xml(b"<xml><A>&amp;</A></xml>") == {"A": "&"}

@@ -446,3 +446,24 @@ def test_sealing_keeps_the_document_and_opens_to_the_original() -> None:
     other = "<xml><InfoType>change_auth</InfoType><AuthCorpId>ww1</AuthCorpId></xml>"
     assert seal_payload(other, "change_auth", box) == other
     assert open_value("legacy-plain-ticket", "suite_ticket", box) == "legacy-plain-ticket"
+
+
+def test_only_the_callback_urls_skip_the_router() -> None:
+    from callbacks.receiver import callback_route
+
+    def route(path: str, method: str = "POST", root_path: str = "") -> object:
+        return callback_route({"path": path, "method": method, "root_path": root_path})
+
+    assert route("/callbacks/suite") == ("suite", None)
+    assert route("/callbacks/data", "GET") == ("data", None)
+    assert route("/callbacks/corp/ww1") == ("corp", "ww1")
+    # Left to Starlette's router, which answers them as before (405, redirect, 404).
+    for path, method, root in [
+        ("/callbacks/suite", "PUT", ""),
+        ("/callbacks/suite/", "POST", ""),
+        ("/callbacks/corp/", "POST", ""),
+        ("/callbacks/corp/a/b", "POST", ""),
+        ("/callbacks/suite", "POST", "/prefix"),
+        ("/callbacksx", "POST", ""),
+    ]:
+        assert route(path, method, root) is None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -236,7 +235,7 @@ async def test_a_stored_payload_that_no_longer_parses_fails_without_retrying(
     services: Services, clock: FakeClock
 ) -> None:
     row = new_row(contact("create_user", "x", T0), received_at=clock())
-    broken = dataclasses.replace(row, payload="<xml><oops></xml>")
+    broken = row._replace(payload="<xml><oops></xml>")
     assert await inbox.insert_rows([broken]) == [True]
     assert await services.build_worker().drain() == 1
     [stored] = await InboxEvent.all()

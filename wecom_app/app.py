@@ -4,18 +4,43 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
-from callbacks.receiver import CallbackReceiver
+from callbacks.receiver import CallbackReceiver, callback_route
 from sidebar import routes as sidebar_routes
 from wecom_app.config import Settings
 from wecom_app.consoles import routes as console_routes
 from wecom_app.services import Services
 from wecom_app.store.db import ping
+
+
+class App(Starlette):
+    """The Starlette app, with WeCom's callbacks answered before routing.
+
+    Callbacks are the one path that must keep up with WeCom's bursts, so a GET or POST
+    to a callback URL goes straight to the receiver (a plain ASGI handler that catches
+    its own refusals), skipping Starlette's two exception middlewares and the route
+    list; every other request pays one ``startswith`` and is routed as usual. The
+    callback routes stay in the router too (a PUT still gets its 405 from there).
+    """
+
+    def __init__(self, *, receiver: CallbackReceiver, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.receiver = receiver
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/callbacks/"):
+            route = callback_route(scope)
+            if route is not None:
+                await self.receiver.handle(scope, receive, send, route[0], route[1])
+                return
+        await super().__call__(scope, receive, send)
 
 
 def create_app(settings: Settings, services: Services | None = None) -> Starlette:
@@ -43,9 +68,9 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
     methods = ["GET", "POST"]
     sidebar = sidebar_routes(svc)
     # Starlette tries routes in order. First the sidebar's profile API, which every
-    # employee's every chat switch calls (a single pattern: the callbacks pay one failed
-    # match), then callbacks and health, the rest of the sidebar, the consoles' ~80.
-    # No two of these share a path.
+    # employee's every chat switch calls (a single pattern), then callbacks (answered
+    # before routing, see App; here for other methods) and health, the rest of the
+    # sidebar, the consoles' ~80. No two of these share a path.
     routes = [
         sidebar[0],
         Route("/callbacks/suite", receiver.endpoint_app("suite"), methods=methods),
@@ -63,6 +88,6 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
         async with svc:
             yield
 
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = App(receiver=receiver, routes=routes, lifespan=lifespan)
     app.state.services = svc
     return app

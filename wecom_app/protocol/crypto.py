@@ -7,7 +7,8 @@
 
 Built on wechatpy's AES-CBC cipher (``wechatpy.crypto.base.WeChatCipher``), with what
 wechatpy gets wrong fixed here: signatures are compared in constant time, padding is
-validated strictly (wechatpy silently returns ``b""`` for an invalid pad), and the
+validated strictly (wechatpy silently returns ``b""`` for an invalid pad), so is the
+base64 (alphabet and canonical padding only, checked in C by ``binascii``), and the
 receive id is returned to the caller, because which receive ids are acceptable depends
 on the callback kind (self-built, suite command, suite data) and is not ours to decide
 here. Nothing in this module does I/O or reads a clock.
@@ -102,7 +103,9 @@ class CallbackCrypto:
 
     def decrypt(self, encrypt: str) -> Decrypted:
         try:
-            raw = base64.b64decode(encrypt, validate=True)
+            # Strict: only the base64 alphabet, canonical padding (what WeCom sends);
+            # a2b_base64 checks that in C, where b64decode(validate=True) runs a regex.
+            raw = binascii.a2b_base64(encrypt, strict_mode=True)
         except (binascii.Error, ValueError) as exc:
             raise Base64Error() from exc
         if not raw or len(raw) % 16:
@@ -110,7 +113,7 @@ class CallbackCrypto:
         plain = pkcs7_unpad(self._cipher.decrypt(raw))
         if len(plain) < 20:
             raise DecryptError("plaintext too short")
-        (length,) = struct.unpack(">I", plain[16:20])
+        length = int.from_bytes(plain[16:20], "big")
         if 20 + length > len(plain):
             raise DecryptError("message length exceeds plaintext")
         try:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import TypedDict
+from typing import TypedDict, cast
 
 from wecom_app.protocol.xml import XmlDict, XmlValue, text
 
@@ -316,9 +316,13 @@ def dedup_key(doc: XmlDict) -> str:
     return f"e:{int(when):012d}:{digest}"
 
 
+_JOIN_FIELD = "\x1f".join
+
+
 def _canonical(doc: XmlDict) -> str:
     """A stable text of every field: sorted, unambiguous separators (JSON when nested)."""
-    if all(isinstance(value, str) for value in doc.values()):
+    items = sorted(doc.items())
+    if all(type(value) is str for _, value in items):
         # Control characters cannot occur in XML 1.0 text, so they separate safely.
-        return "\x1e".join(f"{key}\x1f{doc[key]}" for key in sorted(doc))
+        return "\x1e".join(map(_JOIN_FIELD, cast("list[tuple[str, str]]", items)))
     return json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
