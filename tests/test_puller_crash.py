@@ -49,7 +49,7 @@ from wecom_app.store.models import Corp
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[1]
-MESSAGES = 4000
+MESSAGES = 8000  # enough that ingestion outlasts several kills, however fast it gets
 BATCH = 150  # many commit points per run
 RUNS = 10
 POOL_RUNS = frozenset({3, 7})  # runs that decode in a process pool (slower to start)

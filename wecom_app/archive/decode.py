@@ -1,7 +1,9 @@
 """Encrypted GetChatData records → rows to store, on every core.
 
 Per record: RSA-decrypt the random key (PKCS#1 v1.5, the key of its ``publickey_ver``),
-DecryptData the body, parse, normalise, tokenise. RSA dominates (≈0.3 ms a record on
+DecryptData the body, parse, normalise, tokenise (jieba, for the ``tokens`` column), and
+compute the search index's terms and filter terms (:mod:`wecom_app.search.terms`), so
+the process that stores only inserts what it is handed. RSA dominates (≈0.3 ms a record on
 this class of machine, against ≈0.15 ms for everything else together), and normalising
 and jieba are pure Python, so the work runs in a **process pool**: threads would share
 one interpreter lock for all but the RSA call itself. Only picklable values cross the
@@ -31,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import ctypes
+import functools
 import hashlib
 import json
 import multiprocessing
@@ -62,6 +65,8 @@ from wecom_app.protocol.archive import (
     normalise_message,
     parse_message,
 )
+from wecom_app.search.ingest import filter_terms
+from wecom_app.search.terms import index_terms
 
 # (seq, msgid, publickey_ver, encrypt_random_key, encrypt_chat_msg): a ChatData as a tuple,
 # the cheapest thing to pickle.
@@ -124,6 +129,10 @@ class Decoded(NamedTuple):
     # process that stores has none
     receivers_json: str
     body_json: str
+    # the search index's text and filter terms (wecom_app.search.terms), space-separated,
+    # computed here for the same reason ("" when the message has nothing to index)
+    search_terms: str = ""
+    search_filters: str = ""
 
 
 class Undecoded(NamedTuple):
@@ -312,7 +321,7 @@ def _decoded(record: ArchiveRecord, version: int) -> Decoded:
     msgid = column_msgid(record.msgid)
     if msgid != record.msgid:
         problems.append("msgid longer than 128 characters, stored as its sha256")
-    return Decoded(
+    decoded = Decoded(
         seq=record.seq,
         msgid=msgid,
         publickey_ver=version,
@@ -336,11 +345,37 @@ def _decoded(record: ArchiveRecord, version: int) -> Decoded:
         receivers_json=dumps(list(record.receivers)),
         body_json=dumps(record.body),
     )
+    return with_search_terms(decoded)
+
+
+def with_search_terms(decoded: Decoded) -> Decoded:
+    """``decoded`` with its search index terms filled in (none without searchable text)."""
+    text = decoded.text
+    if not text.strip():
+        return decoded
+    terms = _cached_terms(text) if len(text) <= _TERMS_CACHE_CHARS else _terms(text)
+    if not terms:
+        return decoded
+    return decoded._replace(search_terms=terms, search_filters=" ".join(filter_terms(decoded)))
+
+
+def _terms(text: str) -> str:
+    return " ".join(index_terms(text))
+
+
+# Chats repeat themselves (好的, 收到, scripted answers): short texts' terms are memoised,
+# per worker process and bounded, as their jieba tokens are (archive/tokenise.py).
+_TERMS_CACHE_CHARS: Final = 200
+_cached_terms = functools.lru_cache(maxsize=1 << 15)(_terms)
+
+
+_ENCODER: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def dumps(value: Any) -> str:
-    """JSON as stored: compact, Chinese kept as is."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    """JSON as stored: compact, Chinese kept as is (``json.dumps`` with these options,
+    without building an encoder per call)."""
+    return _ENCODER.encode(value)
 
 
 def _employee(record: ArchiveRecord) -> str:

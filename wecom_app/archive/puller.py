@@ -8,13 +8,16 @@ the cursor only moves by compare-and-set in the batch's own transaction
 
 A pull is a pipeline over batches of ≤ 1000 records::
 
-    fetch(n+1) ─┐
-    decode(n+1) ├─ while ─ store(n)  (one transaction: messages + media queue + recalls
-                │                     + consent + search index + cursor)
+    fetch(n+1), fetch(n+2) ─┐
+    decode(n+1, n+2)        ├─ while ─ store(n)  (one transaction: messages + media
+                            │                     queue + recalls + consent + search
+                            │                     index + cursor)
 
 so the network, the decoder processes (RSA on every core) and the database all work
-at once. A crash anywhere loses at most the batches not yet committed; the next pull
-fetches them again after the stored cursor.
+at once: fetching runs up to :data:`AHEAD` batches ahead of storing, each batch's
+decoding starts as soon as it is fetched, and batches are stored strictly in order. A
+crash anywhere loses at most the batches not yet committed; the next pull fetches them
+again after the stored cursor.
 
 Faults (wecom-protocol.md §6): network/system errors and timeouts (10001, 10003) are
 retried with exponential backoff; errors an operator must fix (10009 IP not allowed,
@@ -58,8 +61,16 @@ from wecom_app.store.models import Corp
 
 log = logging.getLogger(__name__)
 
+# Batches fetched and being decoded ahead of the one being stored: enough that the
+# decoder processes always have the next batch queued (measured: one ahead leaves them
+# idle while a batch is stored, and the store waiting while they decode).
+AHEAD: Final = 2
 LEASE_S: Final = 60.0  # a crashed puller's lease frees the tenant after at most this
 RENEW_EVERY_S: Final = 15.0
+
+
+# A fetched batch and its decoding (started), or the exception that ended fetching.
+_Ahead = tuple[ChatDataBatch, "asyncio.Future[list[Outcome]]"] | BaseException
 
 
 @dataclass
@@ -169,6 +180,7 @@ class Puller:
         on_progress: Callable[[PullProgress], None] | None = None,
         hook: writer.StoredHook | None = None,
         lease_s: float = LEASE_S,
+        ahead: int = AHEAD,
     ) -> None:
         if not 1 <= batch_size <= MAX_CHATDATA_LIMIT:
             raise ValueError(f"batch_size must be 1..{MAX_CHATDATA_LIMIT}")
@@ -184,6 +196,7 @@ class Puller:
         self.on_progress = on_progress
         self.hook = hook
         self.lease_s = lease_s
+        self.ahead = max(1, ahead)
         # Called once the lease is ours, before the first fetch (the runtime clears
         # the tenant's "pull due" mark there).
         self.on_lease: Callable[[], Awaitable[None]] | None = None
@@ -227,20 +240,20 @@ class Puller:
         report.started_seq = report.seq = cursor.seq
         self._keys = await load_key_material(self.corp.pk, self.box)
         seq = cursor.seq
-        current = asyncio.create_task(self._fetch_and_decode(seq))
-        pending: asyncio.Task[tuple[ChatDataBatch, list[Outcome]]] | None = current
+        ahead: asyncio.Queue[_Ahead] = asyncio.Queue(maxsize=self.ahead)
+        producer = asyncio.create_task(self._produce(seq, max_batches, ahead))
         try:
             while True:
                 waited = time.monotonic()
-                batch, outcomes = await current
+                item = await ahead.get()
+                if isinstance(item, BaseException):
+                    raise item
+                batch, decoding = item
+                outcomes = await decoding
                 report.wait_s += time.monotonic() - waited
-                pending = None
                 top = batch.highest_seq
                 if top is None:
                     break
-                last = max_batches is not None and report.batches + 1 >= max_batches
-                if not last:  # fetch and decode the next batch while this one is stored
-                    current = pending = asyncio.create_task(self._fetch_and_decode(top))
                 storing = time.monotonic()
                 await self._store(report, batch, outcomes, seq, top)
                 report.store_s += time.monotonic() - storing
@@ -258,7 +271,7 @@ class Puller:
                             time.monotonic() - started,
                         )
                     )
-                if last:
+                if max_batches is not None and report.batches >= max_batches:
                     report.more = True
                     break
         except ArchiveSdkError as exc:
@@ -269,17 +282,57 @@ class Puller:
             log.info("archive cursor of corp %s moved under us; stopping", self.corp.corp_id)
             report.skipped = True
         finally:
-            if pending is not None:
-                pending.cancel()
-                try:
-                    await pending
-                except (asyncio.CancelledError, Exception) as exc:  # already failing or done
-                    log.debug("prefetch of corp %s ended: %r", self.corp.corp_id, exc)
+            await self._stop_producer(producer, ahead)
             report.elapsed_s = time.monotonic() - started
         if not report.error and not report.skipped:
             await ArchiveCursor.filter(corp_id=self.corp.pk).update(
                 last_pull_at=datetime.now(UTC), last_error="", last_error_code=0
             )
+
+    async def _produce(
+        self, seq: int, max_batches: int | None, ahead: asyncio.Queue[_Ahead]
+    ) -> None:
+        """Fetch batch after batch and start decoding each at once, up to ``self.ahead``
+        batches ahead of the one being stored (a fetch needs the previous batch's last
+        seq, not its decoding, so the decoder processes never wait for a store).
+
+        Ends after the empty batch (passed on: it ends the pull), after ``max_batches``,
+        or with the fetch's exception, passed on in order.
+        """
+        fetched = 0
+        try:
+            while max_batches is None or fetched < max_batches:
+                batch = await self._fetch(seq)
+                fetched += 1
+                decoding = asyncio.ensure_future(self.decode(list(batch)))
+                await ahead.put((batch, decoding))
+                top = batch.highest_seq
+                if top is None:
+                    return
+                seq = top
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the store loop raises it after the batches before it
+            await ahead.put(exc)
+
+    async def _stop_producer(
+        self, producer: asyncio.Task[None], ahead: asyncio.Queue[_Ahead]
+    ) -> None:
+        producer.cancel()
+        try:
+            await producer
+        except (asyncio.CancelledError, Exception) as exc:  # already failing or done
+            log.debug("prefetch of corp %s ended: %r", self.corp.corp_id, exc)
+        while not ahead.empty():
+            item = ahead.get_nowait()
+            if isinstance(item, BaseException):
+                continue
+            decoding = item[1]
+            decoding.cancel()
+            try:
+                await decoding
+            except (asyncio.CancelledError, Exception) as exc:
+                log.debug("decoding ahead for corp %s ended: %r", self.corp.corp_id, exc)
 
     async def _fetch(self, seq: int) -> ChatDataBatch:
         retry = 0
@@ -298,11 +351,6 @@ class Puller:
                 )
                 retry += 1
                 await self._sleep(delay)
-
-    async def _fetch_and_decode(self, seq: int) -> tuple[ChatDataBatch, list[Outcome]]:
-        batch = await self._fetch(seq)
-        outcomes = await self.decode(list(batch))
-        return batch, outcomes
 
     async def decode(self, records: Sequence[ChatData]) -> list[Outcome]:
         """Decode records in the pool with this tenant's keys (loaded at pull start)."""

@@ -30,6 +30,7 @@ from tortoise.transactions import in_transaction
 
 from wecom_app.archive.decode import Decoded, Undecoded, dumps
 from wecom_app.protocol.archive import MediaRef
+from wecom_app.search.ingest import PRECOMPUTED_TERMS
 from wecom_app.store.archive import ArchiveCursor, ArchiveMessage
 from wecom_app.store.db import dialect
 from wecom_app.store.models import Corp
@@ -357,6 +358,8 @@ def message_instance(corp_pk: int, row_id: int, d: Decoded, now: datetime) -> Ar
             "recalled_by": "",
             "pre_msgid": d.pre_msgid,
             "created_at": now,
+            # not a column: the search index terms the decoder computed, for the hook
+            PRECOMPUTED_TERMS: (d.search_terms, d.search_filters),
         },
     )
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Final
@@ -888,11 +888,14 @@ def _message(doc: JsonObject, msgid: str, seq: int) -> ArchiveRecord:
         else:
             problems.append("revoke: pre_msgid missing")
 
-    people = list(dict.fromkeys([sender, *receivers]))
-    people = [p for p in people if p]
-    customers = tuple(p for p in people if party_of(p) is Party.CUSTOMER)
-    robots = tuple(p for p in people if party_of(p) is Party.ROBOT)
-    employees = tuple(p for p in people if party_of(p) is Party.EMPLOYEE)
+    # one pass over the people (a group message lists every member of the room)
+    by_party: dict[Party, list[str]] = {Party.CUSTOMER: [], Party.ROBOT: [], Party.EMPLOYEE: []}
+    for person in dict.fromkeys([sender, *receivers]):
+        if person:
+            by_party[party_of(person)].append(person)
+    customers = tuple(by_party[Party.CUSTOMER])
+    robots = tuple(by_party[Party.ROBOT])
+    employees = tuple(by_party[Party.EMPLOYEE])
     customer = customers[0] if not roomid and len(customers) == 1 else None
 
     return ArchiveRecord(
@@ -913,14 +916,15 @@ def _message(doc: JsonObject, msgid: str, seq: int) -> ArchiveRecord:
         employees=employees,
         robots=robots,
         customer=customer,
-        direction=_direction(sender, receivers),
+        direction=_direction(sender, customers),
         media=tuple(_unique_media(media)),
         problems=tuple(problems),
         raw=doc,
     )
 
 
-def _direction(sender: str, receivers: Iterable[str]) -> Direction:
+def _direction(sender: str, customers: Sequence[str]) -> Direction:
+    """``customers``: the customers among the sender and receivers."""
     if not sender:
         return Direction.NONE
     party = party_of(sender)
@@ -928,7 +932,7 @@ def _direction(sender: str, receivers: Iterable[str]) -> Direction:
         return Direction.CUSTOMER_TO_EMPLOYEE
     if party is Party.ROBOT:
         return Direction.ROBOT
-    if any(party_of(r) is Party.CUSTOMER for r in receivers):
+    if customers:  # the sender is an employee, so a customer is among the receivers
         return Direction.EMPLOYEE_TO_CUSTOMER
     return Direction.INTERNAL
 

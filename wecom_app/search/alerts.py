@@ -29,7 +29,6 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from wecom_app.search.matcher import query_matches
 from wecom_app.search.query import MatchQuery, QueryError, parse_query
 from wecom_app.search.safe_regex import UnsafePattern, compile_safe, search_safe
-from wecom_app.search.terms import index_terms
 from wecom_app.store.archive import ArchiveMessage
 from wecom_app.store.db import db
 from wecom_app.store.directory import ConsoleRole, Department
@@ -194,7 +193,7 @@ async def evaluate_alerts(
     conn: BaseDBAsyncClient | None = None,
 ) -> list[Alert]:
     """Check the tenant's enabled rules on ``messages``; returns the new alerts."""
-    from wecom_app.search.ingest import _fill_ids, employees_of
+    from wecom_app.search.ingest import _fill_ids, employees_of, text_terms
 
     conn = conn or db()
     rules = await AlertRule.filter(corp_id=corp_pk, enabled=True).using_db(conn)
@@ -202,7 +201,7 @@ async def evaluate_alerts(
     if not rules or not texts:
         return []
     await _fill_ids(conn, corp_pk, texts)
-    terms = {id(m): index_terms(m.text) for m in texts}
+    terms = {id(m): text_terms(m) for m in texts}
     scoped = [r for r in rules if r.departments]
     dept_of: dict[str, set[str]] = {}
     if scoped:

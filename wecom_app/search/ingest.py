@@ -7,6 +7,10 @@ findable and an aborted batch leaves no index entries behind. The call is idempo
 retried batch is harmless. Messages that are not ``ok`` (parked, failed) or carry no
 searchable text are not indexed; call again when a parked message has been decrypted.
 
+Messages stored by the archive writer carry the terms their decoder process computed
+(:data:`PRECOMPUTED_TERMS`), so indexing them here is key assignment and one insert;
+other messages (tests, tools) have their terms computed here, the same way.
+
 Nothing here talks to the network: alert notifications are written to an outbox and
 sent by a job (:mod:`wecom_app.search.alerts`), so WeCom trouble never fails ingestion.
 """
@@ -24,6 +28,25 @@ from wecom_app.search.terms import filter_term, index_terms
 from wecom_app.store.archive import ArchiveMessage
 from wecom_app.store.db import db, dialect
 
+# An ArchiveMessage built by the archive writer carries, under this attribute, the
+# (text terms, filter terms) its decoder process computed, each space-separated
+# (text "" when there is nothing to index): the storing process need not compute them.
+PRECOMPUTED_TERMS = "_search_terms"
+
+
+def precomputed_terms(msg: object) -> tuple[str, str] | None:
+    state = getattr(msg, "__dict__", None)
+    found = state.get(PRECOMPUTED_TERMS) if state is not None else None
+    return found if isinstance(found, tuple) else None
+
+
+def text_terms(msg: ArchiveMessage) -> list[str]:
+    """The index terms of a message's text (precomputed by the decoder when it can)."""
+    pre = precomputed_terms(msg)
+    if pre is None:
+        return index_terms(msg.text)
+    return pre[0].split(" ") if pre[0] else []
+
 
 def is_external_id(userid: str) -> bool:
     """A customer's external_userid (``wo…``/``wm…``), as opposed to an employee's userid."""
@@ -37,13 +60,20 @@ def is_robot_id(userid: str) -> bool:
 class MessageLike(Protocol):
     """The fields of a message the filters look at (a model or a view of one)."""
 
-    employee_userid: str
-    external_userid: str
-    sender: str
-    direction: str
-    receivers: Any
-    roomid: str
-    msgtype: str
+    @property
+    def employee_userid(self) -> str: ...
+    @property
+    def external_userid(self) -> str: ...
+    @property
+    def sender(self) -> str: ...
+    @property
+    def direction(self) -> str: ...
+    @property
+    def receivers(self) -> Any: ...
+    @property
+    def roomid(self) -> str: ...
+    @property
+    def msgtype(self) -> str: ...
 
 
 def employees_of(msg: MessageLike) -> list[str]:
@@ -158,17 +188,22 @@ async def index_messages(
     await _fill_ids(conn, corp_pk, candidates)
     backend = backend_for(conn)
     done = await backend.indexed(conn, [m.id for m in candidates])
-    prepared: list[tuple[ArchiveMessage, list[str]]] = []
+    prepared: list[tuple[ArchiveMessage, list[str], list[str]]] = []
     for m in candidates:
         if m.id in done:
             continue
+        pre = precomputed_terms(m)
+        if pre is not None:
+            if pre[0]:
+                prepared.append((m, pre[0].split(" "), pre[1].split(" ") if pre[1] else []))
+            continue
         terms = index_terms(m.text)
         if terms:
-            prepared.append((m, terms))
+            prepared.append((m, terms, filter_terms(m)))
     if not prepared:
         return 0
-    keys = await assign_keys(backend, conn, corp_pk, [(m.id, m.msgtime) for m, _ in prepared])
-    docs = [IndexDoc(keys[m.id], corp_pk, m.id, terms, filter_terms(m)) for m, terms in prepared]
+    keys = await assign_keys(backend, conn, corp_pk, [(m.id, m.msgtime) for m, _, _ in prepared])
+    docs = [IndexDoc(keys[m.id], corp_pk, m.id, terms, filters) for m, terms, filters in prepared]
     await backend.insert(conn, docs)
     return len(docs)
 

@@ -34,6 +34,7 @@ never does, so they cannot collide with words.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -221,6 +222,7 @@ def phrase_terms(text: str) -> tuple[list[str], bool]:
     return terms, prefix
 
 
+@functools.lru_cache(maxsize=1 << 14)  # the same employees, customers and rooms recur
 def filter_term(kind: str, value: str) -> str:
     """The index term of a filter value (``kind``: one letter).
 
