@@ -10,6 +10,7 @@ import pytest
 from tests.conftest import TEST_SUITE_ID, FakeClock
 from tests.test_sync_support import (
     PERMANENT_CODE_PATH,
+    App,
     add_suite_org,
     assert_matches_org,
     install_suite,
@@ -19,7 +20,8 @@ from tests.test_sync_support import (
 from wecom_app import install, sync
 from wecom_app.config import SelfBuiltApp, Settings
 from wecom_app.kv import KV
-from wecom_app.simulator.state import AuthCode
+from wecom_app.simulator.simulator import Simulator
+from wecom_app.simulator.state import AuthCode, Authorization
 from wecom_app.store.db import db
 from wecom_app.store.directory import AuthExchange, ConsoleRole, SyncRun
 from wecom_app.store.models import Corp, InboxEvent
@@ -29,6 +31,25 @@ from wecom_app.wecom import AuthCancelled, WeComError
 CORP_A = "wwsuitecorpaaaa1"
 CORP_B = "wwsuitecorpbbbb2"
 CORP_TOKEN = "/cgi-bin/service/get_corp_token"
+
+
+async def reset_permanent_code(
+    app: App, sim: Simulator, clock: FakeClock, digit: str
+) -> tuple[Authorization, AuthCode]:
+    """WeCom issues CORP_A a new permanent code and pushes ``reset_permanent_code``."""
+    authorization = sim.world.authorizations[(TEST_SUITE_ID, CORP_A)]
+    authorization.permanent_code = "a-brand-new-permanent-code-0000000000000000"
+    sim.tokens.invalidate(corp_id=CORP_A)
+    reset = AuthCode(
+        code="reset-code-" + digit * 40,
+        suite_id=TEST_SUITE_ID,
+        corp_id=CORP_A,
+        expires_at=clock() + 600,
+    )
+    sim.world.auth_codes[reset.code] = reset
+    sim.callbacks.emit_suite(TEST_SUITE_ID, "reset_permanent_code", {"AuthCode": reset.code})
+    await app.deliver(sim)
+    return authorization, reset
 
 
 async def test_install_from_the_link_makes_an_active_tenant_and_syncs_it(
@@ -272,18 +293,7 @@ async def test_reset_permanent_code_swaps_the_code(
         code = await install_suite(app, sim, org)
         await install.complete_install(app.services, code, source="redirect")
         # WeCom issues the corp a new permanent code (custom-developed apps).
-        authorization = sim.world.authorizations[(TEST_SUITE_ID, CORP_A)]
-        authorization.permanent_code = "a-brand-new-permanent-code-0000000000000000"
-        sim.tokens.invalidate(corp_id=CORP_A)
-        reset = AuthCode(
-            code="reset-code-" + "0" * 40,
-            suite_id=TEST_SUITE_ID,
-            corp_id=CORP_A,
-            expires_at=clock() + 600,
-        )
-        sim.world.auth_codes[reset.code] = reset
-        sim.callbacks.emit_suite(TEST_SUITE_ID, "reset_permanent_code", {"AuthCode": reset.code})
-        await app.deliver(sim)
+        authorization, _ = await reset_permanent_code(app, sim, clock, "0")
         assert await install.process_pending_installs(app.services) == 1
         corp = await Corp.get(corp_id=CORP_A)
         opened = app.services.secrets.open(corp.permanent_code_sealed, "corp.permanent_code")
@@ -392,19 +402,8 @@ async def test_a_database_dump_holds_no_credential_in_plaintext(
         await install.complete_install(app.services, code, source="redirect")
         await install.register_self_built_org(app.services, settings.self_built, admin_userids=[])
         assert await sync.run_due_syncs(app.services) == 2
-        authorization = sim.world.authorizations[(TEST_SUITE_ID, CORP_A)]
-        first_code = authorization.permanent_code
-        authorization.permanent_code = "a-brand-new-permanent-code-0000000000000000"
-        sim.tokens.invalidate(corp_id=CORP_A)
-        reset = AuthCode(
-            code="reset-code-" + "1" * 40,
-            suite_id=TEST_SUITE_ID,
-            corp_id=CORP_A,
-            expires_at=clock() + 600,
-        )
-        sim.world.auth_codes[reset.code] = reset
-        sim.callbacks.emit_suite(TEST_SUITE_ID, "reset_permanent_code", {"AuthCode": reset.code})
-        await app.deliver(sim)
+        first_code = sim.world.authorizations[(TEST_SUITE_ID, CORP_A)].permanent_code
+        authorization, reset = await reset_permanent_code(app, sim, clock, "1")
         assert await install.process_pending_installs(app.services) == 1
         assert await (await app.services.wecom.corp_tokens(CORP_A)).get()
 

@@ -20,13 +20,18 @@ import pytest
 
 from sidebar.insights import reply_times
 from tests.conftest import _truncate_all, make_settings
-from tests.test_sidebar_support import PUBLIC_URL, SIM_BASE, SidebarWorld, sidebar_world
+from tests.test_sidebar_support import (
+    PUBLIC_URL,
+    SIM_BASE,
+    SidebarWorld,
+    assert_wecom_accepts_jsconfig,
+    sidebar_world,
+)
 from wecom_app import transfer
 from wecom_app.app import create_app
 from wecom_app.kv import KV
 from wecom_app.services import Services
 from wecom_app.simulator.api import create_simulator_app
-from wecom_app.simulator.api_jsapi import jsapi_state
 from wecom_app.simulator.api_oauth import issue_code
 from wecom_app.store.archive import ArchiveMessage
 from wecom_app.store.directory import (
@@ -586,29 +591,12 @@ async def test_jsconfig_signatures_are_accepted_by_wecom(world: SidebarWorld) ->
     answer = await client.get("/sidebar/api/jsconfig", params={"url": page + "#/x"})
     assert answer.status_code == 200, answer.text
     cfg = answer.json()
-    state = jsapi_state(world.sim)
     c, a = cfg["config"], cfg["agentConfig"]
     assert c["appId"] == world.corp.corp_id
     assert a["agentid"] == "1000002"
     assert "sendChatMessage" in a["jsApiList"]
     assert "getContext" in a["jsApiList"]
-    corp_id = world.corp.corp_id
-    assert (
-        state.check("config", corp_id, page, c["nonceStr"], str(c["timestamp"]), c["signature"])
-        == 0
-    )
-    assert (
-        state.check(
-            "agent_config",
-            corp_id,
-            page,
-            a["nonceStr"],
-            str(a["timestamp"]),
-            a["signature"],
-            "1000002",
-        )
-        == 0
-    )
+    assert_wecom_accepts_jsconfig(world.sim, world.corp.corp_id, page, cfg, "1000002")
     # Tickets are cached: another page load costs WeCom nothing.
     await client.get("/sidebar/api/jsconfig", params={"url": page})
     assert world.sim.calls["/cgi-bin/get_jsapi_ticket"] == 1

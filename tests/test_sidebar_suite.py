@@ -16,6 +16,7 @@ import pytest
 
 from tests.conftest import TEST_CORP_ID, TEST_SUITE_ID, FakeClock
 from tests.test_console_support import APP, Browser, ConsoleWorld, console_world
+from tests.test_sidebar_support import assert_wecom_accepts_jsconfig
 from wecom_app.kv import KV
 from wecom_app.simulator.api_jsapi import jsapi_state
 
@@ -68,23 +69,7 @@ async def test_a_suite_tenant_gets_config_signed_with_its_own_tickets(
     assert a["corpid"] == world.corp_b.corp_id
     assert a["agentid"] == world.corp_b.agent_id
     state = jsapi_state(world.sim)
-    corp_id = world.corp_b.corp_id
-    assert (
-        state.check("config", corp_id, page, c["nonceStr"], str(c["timestamp"]), c["signature"])
-        == 0
-    )
-    assert (
-        state.check(
-            "agent_config",
-            corp_id,
-            page,
-            a["nonceStr"],
-            str(a["timestamp"]),
-            a["signature"],
-            a["agentid"],
-        )
-        == 0
-    )
+    assert_wecom_accepts_jsconfig(world.sim, world.corp_b.corp_id, page, cfg, a["agentid"])
     # Corp A's tickets do not sign corp B's page (tickets are per corp).
     assert (
         state.check(

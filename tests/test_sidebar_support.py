@@ -25,6 +25,7 @@ from wecom_app.config import Settings
 from wecom_app.kv import KV
 from wecom_app.services import Services
 from wecom_app.simulator.api import create_simulator_app
+from wecom_app.simulator.api_jsapi import jsapi_state
 from wecom_app.simulator.api_oauth import issue_code
 from wecom_app.simulator.generator import generate_org
 from wecom_app.simulator.simulator import Simulator
@@ -138,3 +139,28 @@ async def sidebar_world(
             finally:
                 for client in world.extra_clients:
                     await client.aclose()
+
+
+def assert_wecom_accepts_jsconfig(
+    sim: Simulator, corp_id: str, page: str, cfg: dict[str, Any], agentid: str
+) -> None:
+    """WeCom (the simulator) accepts both signatures of a ``/sidebar/api/jsconfig`` answer
+    for ``page``: ``wx.config`` with the corp's ticket, ``wx.agentConfig`` with the agent's."""
+    state = jsapi_state(sim)
+    c, a = cfg["config"], cfg["agentConfig"]
+    assert (
+        state.check("config", corp_id, page, c["nonceStr"], str(c["timestamp"]), c["signature"])
+        == 0
+    )
+    assert (
+        state.check(
+            "agent_config",
+            corp_id,
+            page,
+            a["nonceStr"],
+            str(a["timestamp"]),
+            a["signature"],
+            agentid,
+        )
+        == 0
+    )
