@@ -1,10 +1,15 @@
 """The durable callback inbox: group-committed inserts, leased claims, outcomes.
 
 The receiver answers ``success`` only after its row is committed. Concurrent requests
-are committed together (one multi-row ``INSERT ... ON CONFLICT DO NOTHING RETURNING``
-per batch), so durability costs one commit per batch, not per callback. The ORM stays
+are committed together (one multi-row ``INSERT ... ON CONFLICT DO NOTHING`` per
+batch), so durability costs one commit per batch, not per callback. The ORM stays
 out of this hot path; the SQL below runs unchanged on SQLite (≥ 3.35) and PostgreSQL
 apart from placeholders and ``FOR UPDATE SKIP LOCKED``.
+
+On SQLite the batch insert returns no rows (see :func:`_insert_sqlite`): the statement
+runs on aiosqlite's thread, and every row fetched there is one more hand-back of the
+GIL from the event loop's thread, which under load waits out the interpreter's switch
+interval each time; a statement with no rows keeps the commit to a single hand-back.
 """
 
 from __future__ import annotations
@@ -73,6 +78,9 @@ class ClaimedRow:
     claim_token: str
 
 
+Key = tuple[str, str]  # (scope, dedup_key): what the unique index compares
+
+
 class StorageUnavailable(Exception):
     """The inbox could not commit; the receiver answers 503 so WeCom retries."""
 
@@ -104,8 +112,7 @@ def _sqlite_insert(rows: int) -> str:
     return (
         f"INSERT INTO inbox ({', '.join(_COLUMNS)}) VALUES "
         + ", ".join([group] * rows)
-        + " "
-        + _RETURNING
+        + " ON CONFLICT (scope, dedup_key) DO NOTHING"
     )
 
 
@@ -116,19 +123,49 @@ async def insert_rows(rows: Sequence[NewInboxRow]) -> list[bool]:
         columns: list[list[Any]] = [list(c) for c in zip(*rows, strict=True)]
         # execute_query_dict: Tortoise's asyncpg execute_query drops RETURNING rows.
         returned = await conn.execute_query_dict(_PG_INSERT, columns)
+        stored = {(r["scope"], r["dedup_key"]) for r in returned}
     else:
-        values: list[Any] = []
-        for row in rows:
-            values.extend(row)
-            values.append(row.received_at)  # next_attempt_at: due at once
-        returned = await conn.execute_query_dict(_sqlite_insert(len(rows)), values)
-    stored = {(r["scope"], r["dedup_key"]) for r in returned}
+        stored = await _insert_sqlite(conn, rows)
     result: list[bool] = []
     for row in rows:
         key = (row.scope, row.dedup_key)
         result.append(key in stored)
         stored.discard(key)  # a second copy within the same batch is a duplicate
     return result
+
+
+async def _insert_sqlite(conn: BaseDBAsyncClient, rows: Sequence[NewInboxRow]) -> set[Key]:
+    """Insert ``rows`` on SQLite; the keys this statement stored.
+
+    The statement returns nothing; the number of rows it changed says whether every
+    distinct key was new (the usual case). When it was not (WeCom retried a callback),
+    one query finds which: ``id`` is ``AUTOINCREMENT``, so the rows this statement
+    stored carry the highest ids among the batch's keys — a row with one of those keys
+    that existed before has a lower id, and none can be added after without conflicting.
+    """
+    distinct: dict[Key, NewInboxRow] = {}
+    for row in rows:
+        distinct.setdefault((row.scope, row.dedup_key), row)
+    values: list[Any] = []
+    for row in distinct.values():
+        values.extend(row)
+        values.append(row.received_at)  # next_attempt_at: due at once
+    changed, _ = await conn.execute_query(_sqlite_insert(len(distinct)), values)
+    if changed == len(distinct):
+        return set(distinct)
+    if changed == 0:
+        return set()
+    scopes = sorted({scope for scope, _ in distinct})
+    keys = sorted({key for _, key in distinct})
+    # IN on both columns of the unique index: one index lookup per pair, no scan.
+    sql = (
+        f"SELECT scope, dedup_key, id FROM inbox WHERE scope IN ({', '.join('?' * len(scopes))}) "
+        f"AND dedup_key IN ({', '.join('?' * len(keys))})"
+    )
+    _, found = await conn.execute_query(sql, [*scopes, *keys])
+    ours = [row for row in found if (row["scope"], row["dedup_key"]) in distinct]
+    ours.sort(key=lambda row: int(row["id"]), reverse=True)
+    return {(row["scope"], row["dedup_key"]) for row in ours[:changed]}
 
 
 class InboxWriter:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from wecom_app.protocol import events
-from wecom_app.protocol.xml import parse_xml
+from wecom_app.protocol.xml import envelope_encrypt, parse_xml
 from wecom_app.simulator.callbacks import event_xml, self_built_event, suite_command
 
 
@@ -202,3 +203,83 @@ def test_the_xml_fast_path_leaves_the_unusual_to_expat() -> None:
         assert xml._parse_simple(unusual) is None, unusual
     assert parse_xml(b"<xml><A>1</A><A>2</A></xml>") == {"A": ["1", "2"]}
     assert parse_xml(b"<xml><A>&amp;</A></xml>") == {"A": "&"}
+
+
+def _envelope_by_expat(raw: bytes) -> str:
+    """The general path alone: expat checks the body, the text is sliced out."""
+    from wecom_app.protocol import xml
+    from wecom_app.protocol.errors import Base64Error
+
+    parser = xml._new_parser()
+    parser.Parse(raw, True)  # raises on anything malformed
+    start = raw.find(b"<Encrypt>")
+    if start < 0:
+        return ""
+    value = raw[start + 9 : raw.find(b"</Encrypt>", start)].strip()
+    if value.startswith(b"<![CDATA[") and value.endswith(b"]]>"):
+        value = value[9:-3]
+    if value and not value.replace(b"+", b"").replace(b"/", b"").replace(b"=", b"").isalnum():
+        raise Base64Error("not base64")
+    return value.decode("ascii")
+
+
+_envelope_text = st.lists(
+    st.sampled_from([*"aZ09+/= \t\n\r]>&<中", "]]>", "&amp;", "<![CDATA[", "\x01"]), max_size=10
+).map("".join)
+
+
+@st.composite
+def _envelopes(draw: st.DrawFn) -> bytes:
+    parts = []
+    if draw(st.booleans()):
+        parts.append(f"<ToUserName>{draw(_envelope_text)}</ToUserName>")
+    value = draw(st.one_of(_envelope_text, st.sampled_from(["QUJD", "QUJD+/==", ""])))
+    if draw(st.booleans()):
+        value = f"<![CDATA[{value}]]>"
+    parts.append(f"<Encrypt>{value}</Encrypt>")
+    if draw(st.booleans()):
+        tag = draw(st.sampled_from(["AgentID", "AgentId", "Agent"]))
+        parts.append(f"<{tag}>{draw(_envelope_text)}</{tag}>")
+    if draw(st.booleans()):
+        parts.reverse()
+    gap = draw(st.sampled_from(["", "\n", " "]))
+    return f"<xml>{gap}{gap.join(parts)}{gap}</xml>".encode()
+
+
+@given(_envelopes())
+def test_the_envelope_pattern_agrees_with_expat(raw: bytes) -> None:
+    """WeCom's envelope is read by one pattern: on everything it accepts it answers as
+    expat and a slice answer (the text, or the same refusal); the rest goes to expat."""
+    from wecom_app.protocol import xml
+    from wecom_app.protocol.errors import Base64Error, ProtocolError
+
+    matched = xml._WECOM_ENVELOPE.fullmatch(raw)
+    try:
+        expected = _envelope_by_expat(raw)
+    except Base64Error:
+        with pytest.raises(Base64Error):
+            envelope_encrypt(raw)
+        return
+    except Exception:
+        assert matched is None  # what expat refuses never passes the pattern
+        with pytest.raises(ProtocolError):
+            envelope_encrypt(raw)
+        return
+    assert envelope_encrypt(raw) == expected
+
+
+def test_wecom_envelopes_take_the_pattern() -> None:
+    from wecom_app.protocol import xml
+
+    for raw in (
+        b"<xml><ToUserName><![CDATA[ww1]]></ToUserName><Encrypt><![CDATA[QUJD+/==]]>"
+        b"</Encrypt><AgentID><![CDATA[1000002]]></AgentID></xml>",
+        b"<xml>\n<ToUserName>ww1</ToUserName>\n<Encrypt>QUJD</Encrypt>\n<AgentID></AgentID>\n</xml>",
+        b"<xml><Encrypt><![CDATA[QUJD]]></Encrypt></xml>",
+    ):
+        assert xml._WECOM_ENVELOPE.fullmatch(raw) is not None, raw
+        assert envelope_encrypt(raw) == _envelope_by_expat(raw)
+    # Other shapes are still read, by expat.
+    other = b'<?xml version="1.0"?><xml><Encrypt>QUJD</Encrypt><Extra>1</Extra></xml>'
+    assert xml._WECOM_ENVELOPE.fullmatch(other) is None
+    assert envelope_encrypt(other) == "QUJD"

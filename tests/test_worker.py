@@ -577,3 +577,21 @@ def test_cli_worker_burst_applies_what_is_due(
     assert asyncio.run(check()) == [("ann", "active"), ("bob", "active")]
     assert cli.main(["worker", "--burst"]) == 0
     assert capsys.readouterr().out.strip() == "applied 0 inbox events"
+
+
+async def test_batch_insert_tells_new_rows_from_duplicates(
+    services: Services, clock: FakeClock
+) -> None:
+    """One batch holding old keys, new keys and a key twice: each row is classed right,
+    whatever the order, and only the new keys are stored (the SQLite path inserts
+    without RETURNING and finds which rows were its own by id)."""
+    old = [new_row(contact("create_user", f"old{i}", T0), received_at=clock()) for i in range(3)]
+    assert await inbox.insert_rows([old[0], old[2]]) == [True, True]
+    clock.advance(5)
+    fresh = [new_row(contact("create_user", f"new{i}", T0), received_at=clock()) for i in range(3)]
+    batch = [fresh[0], old[0], fresh[1], old[1], fresh[0], old[2], fresh[2]]
+    assert await inbox.insert_rows(batch) == [True, False, True, True, False, False, True]
+    assert await InboxEvent.all().count() == 6
+    # A batch of only known keys stores nothing and says so for each.
+    assert await inbox.insert_rows([old[1], fresh[2], old[1]]) == [False, False, False]
+    assert await InboxEvent.all().count() == 6
