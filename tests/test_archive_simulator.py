@@ -470,10 +470,14 @@ def test_simulator_body_scheme() -> None:
         key, plaintext, nonce=b"\x00" * 12
     )
     blob = bytearray(base64.b64decode(sealed))
+    assert blob[0] == 2  # the current scheme; scheme 1 (HKDF) still opens
+    assert open_chat_msg(key, seal_chat_msg(key, plaintext, scheme=1)) == plaintext
     cases: list[tuple[Callable[[], bytes], int]] = [
         (lambda: open_chat_msg(b"another-key-of-32-characters-xx", sealed), 10006),
         (lambda: open_chat_msg(key, "not base64!"), 10006),
-        (lambda: open_chat_msg(key, base64.b64encode(b"\x02" + bytes(blob[1:])).decode()), 10006),
+        (lambda: open_chat_msg(key, base64.b64encode(b"\x03" + bytes(blob[1:])).decode()), 10006),
+        # the same bytes under the other scheme: another body key, so the tag fails
+        (lambda: open_chat_msg(key, base64.b64encode(b"\x01" + bytes(blob[1:])).decode()), 10006),
         (lambda: open_chat_msg(key, base64.b64encode(bytes(blob[:-1]) + b"!").decode()), 10006),
         (lambda: open_chat_msg(key, base64.b64encode(b"\x01short").decode()), 10006),
         (lambda: open_chat_msg(b"", sealed), 10008),
