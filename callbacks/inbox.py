@@ -174,13 +174,27 @@ class InboxWriter:
     Requests append to a plain list and wake the writer task; while a batch commits,
     the next one gathers, so under load each commit carries every request that arrived
     during the previous one.
+
+    ``max_in_flight`` batches may commit at once. SQLite has one connection and one
+    writer, so 1. On PostgreSQL each batch takes a pool connection of its own, and a
+    second batch sent while the first waits for its commit keeps the event loop busy
+    instead of idle (measured with bench/callbacks.py: about +15% callbacks/s). Two
+    batches never store one key twice: the unique index makes the later one wait for
+    the earlier and then do nothing.
     """
 
-    def __init__(self, max_batch: int = 200, on_stored: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        max_batch: int = 200,
+        on_stored: Callable[[], None] | None = None,
+        max_in_flight: int = 1,
+    ) -> None:
         self.max_batch = max_batch
+        self.max_in_flight = max(1, max_in_flight)
         self._pending: list[tuple[NewInboxRow, asyncio.Future[bool]]] = []
         self._wakeup: asyncio.Future[None] | None = None
         self._task: asyncio.Task[None] | None = None
+        self._in_flight: set[asyncio.Task[None]] = set()
         self._on_stored = on_stored
 
     def start(self) -> None:
@@ -195,6 +209,10 @@ class InboxWriter:
                 await task
             except asyncio.CancelledError:
                 pass
+        committing = list(self._in_flight)
+        for commit in committing:
+            commit.cancel()
+        await asyncio.gather(*committing, return_exceptions=True)
         pending, self._pending = self._pending, []
         _fail(pending, "shutting down")
 
@@ -213,20 +231,31 @@ class InboxWriter:
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
+        slots = asyncio.Semaphore(self.max_in_flight)
         while True:
             if not self._pending:
                 self._wakeup = loop.create_future()
                 await self._wakeup
                 continue
+            await slots.acquire()
             batch = self._pending[: self.max_batch]
             del self._pending[: self.max_batch]
-            try:
-                stored_any = await self._commit(batch)
-            except asyncio.CancelledError:
-                _fail(batch, "shutting down")
-                raise
-            if self._on_stored is not None and stored_any:
-                self._on_stored()
+            commit = loop.create_task(self._commit_batch(batch, slots))
+            self._in_flight.add(commit)
+            commit.add_done_callback(self._in_flight.discard)
+
+    async def _commit_batch(
+        self, batch: list[tuple[NewInboxRow, asyncio.Future[bool]]], slots: asyncio.Semaphore
+    ) -> None:
+        try:
+            stored_any = await self._commit(batch)
+        except asyncio.CancelledError:
+            _fail(batch, "shutting down")
+            raise
+        finally:
+            slots.release()
+        if self._on_stored is not None and stored_any:
+            self._on_stored()
 
     async def _commit(self, batch: list[tuple[NewInboxRow, asyncio.Future[bool]]]) -> bool:
         """Commit a batch; if the database refuses it, retry row by row so that one

@@ -200,7 +200,9 @@ async def test_tampered_ciphertext_without_resigning_is_refused(
     client: httpx.AsyncClient, clock: FakeClock, refusals: Refusals, data: st.DataObject
 ) -> None:
     crypto = corp_crypto()
-    encrypt = crypto.encrypt(_valid_event(clock))
+    # A fixed prefix: what hypothesis draws below depends on this text, and it must be
+    # the same text when hypothesis replays a case (else FlakyStrategyDefinition).
+    encrypt = crypto.encrypt(_valid_event(clock), random_prefix=b"\x07" * 16)
     position = data.draw(st.integers(0, len(encrypt) - 1), label="position")
     replacement = data.draw(
         st.sampled_from(_b64_alphabet).filter(lambda c: c != encrypt[position]), label="char"

@@ -595,3 +595,43 @@ async def test_batch_insert_tells_new_rows_from_duplicates(
     # A batch of only known keys stores nothing and says so for each.
     assert await inbox.insert_rows([old[1], fresh[2], old[1]]) == [False, False, False]
     assert await InboxEvent.all().count() == 6
+
+
+@pytest.mark.parametrize("in_flight", [1, 2])
+async def test_writer_commits_batches_side_by_side_without_storing_a_key_twice(
+    services: Services, clock: FakeClock, monkeypatch: pytest.MonkeyPatch, in_flight: int
+) -> None:
+    """PostgreSQL commits two batches at once; SQLite one. Either way each key is
+    stored once and answered new exactly once, whichever batch carried its copies."""
+    if in_flight > 1 and not ON_POSTGRES:
+        pytest.skip("SQLite has one writer connection: one batch at a time")
+    running = peak = 0
+    insert = inbox.insert_rows
+
+    async def slow_insert(rows: list[NewInboxRow]) -> list[bool]:
+        nonlocal running, peak
+        running += 1
+        peak = max(peak, running)
+        try:
+            await asyncio.sleep(0.02)  # a commit that takes a while
+            return await insert(rows)
+        finally:
+            running -= 1
+
+    monkeypatch.setattr(inbox, "insert_rows", slow_insert)
+    writer = inbox.InboxWriter(max_batch=10, max_in_flight=in_flight)
+    writer.start()
+    try:
+        rows = [
+            new_row(contact("create_user", f"w{i}", T0), received_at=clock()) for i in range(40)
+        ]
+        copies = rows + rows[::3]  # every third callback arrives twice, in another batch
+        results = await asyncio.gather(*(writer.submit(row) for row in copies))
+    finally:
+        await writer.stop()
+    assert peak == in_flight
+    new = {}
+    for row, is_new in zip(copies, results, strict=True):
+        new[row.dedup_key] = new.get(row.dedup_key, 0) + int(is_new)
+    assert set(new.values()) == {1}
+    assert await InboxEvent.all().count() == 40

@@ -49,7 +49,8 @@ class Services:
         self.secrets = SecretBox(self.settings.secret_key)
         self.resolver = EndpointResolver(self.settings, self.secrets)
         self.worker: InboxWorker | None = None
-        self.writer = InboxWriter(on_stored=self._stored)
+        postgres = not self.settings.database_url.startswith("sqlite://")
+        self.writer = InboxWriter(on_stored=self._stored, max_in_flight=2 if postgres else 1)
         self._owns_kv = self.kv is None
         self._started = False
         self._wecom: WeComAccess | None = None
