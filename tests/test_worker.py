@@ -630,7 +630,7 @@ async def test_writer_commits_batches_side_by_side_without_storing_a_key_twice(
     finally:
         await writer.stop()
     assert peak == in_flight
-    new = {}
+    new: dict[str, int] = {}
     for row, is_new in zip(copies, results, strict=True):
         new[row.dedup_key] = new.get(row.dedup_key, 0) + int(is_new)
     assert set(new.values()) == {1}
