@@ -158,9 +158,11 @@ async def _insert_sqlite(conn: BaseDBAsyncClient, rows: Sequence[NewInboxRow]) -
     scopes = sorted({scope for scope, _ in distinct})
     keys = sorted({key for _, key in distinct})
     # IN on both columns of the unique index: one index lookup per pair, no scan.
+    scope_marks = ", ".join(_placeholders(conn, len(scopes)))
+    key_marks = ", ".join(_placeholders(conn, len(keys)))
     sql = (
-        f"SELECT scope, dedup_key, id FROM inbox WHERE scope IN ({', '.join('?' * len(scopes))}) "
-        f"AND dedup_key IN ({', '.join('?' * len(keys))})"
+        f"SELECT scope, dedup_key, id FROM inbox WHERE scope IN ({scope_marks}) "
+        f"AND dedup_key IN ({key_marks})"
     )
     _, found = await conn.execute_query(sql, [*scopes, *keys])
     ours = [row for row in found if (row["scope"], row["dedup_key"]) in distinct]

@@ -49,8 +49,9 @@ class Services:
         self.secrets = SecretBox(self.settings.secret_key)
         self.resolver = EndpointResolver(self.settings, self.secrets)
         self.worker: InboxWorker | None = None
-        postgres = not self.settings.database_url.startswith("sqlite://")
-        self.writer = InboxWriter(on_stored=self._stored, max_in_flight=2 if postgres else 1)
+        # SQLite has one writer; PostgreSQL commits two batches side by side (inbox.py).
+        in_flight = 1 if self.settings.is_embedded else 2
+        self.writer = InboxWriter(on_stored=self._stored, max_in_flight=in_flight)
         self._owns_kv = self.kv is None
         self._started = False
         self._wecom: WeComAccess | None = None

@@ -54,8 +54,9 @@ def model_modules() -> list[str]:
 def tortoise_config(database_url: str) -> dict[str, Any]:
     if database_url.startswith("sqlite://"):
         path = database_url[len("sqlite://") :].split("?", 1)[0]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        on_disk = sqlite_file(database_url)
+        if on_disk is not None:
+            Path(on_disk).parent.mkdir(parents=True, exist_ok=True)
         connection: dict[str, Any] = {
             "engine": "tortoise.backends.sqlite",
             "credentials": {
@@ -120,7 +121,7 @@ async def init_db(database_url: str) -> None:
     if path is not None and _checkpointer is None:
         _checkpointer = WalCheckpointer(path)
         _checkpointer.start()
-    if database_url.startswith("sqlite://"):
+    if dialect() == "sqlite":
         sys.setswitchinterval(min(sys.getswitchinterval(), SQLITE_GIL_SWITCH_INTERVAL_S))
 
 
