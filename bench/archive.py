@@ -141,6 +141,12 @@ def rss_mb(pid: int | None = None) -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU a process has used so far (its threads included)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def raw_rsa_rate(keys: dict[int, Any], sample: Sequence[tuple[int, bytes]]) -> float:
     """RSA-2048 PKCS#1 v1.5 decryptions per second, one thread, no other work."""
     from cryptography.hazmat.primitives.asymmetric import padding
@@ -152,7 +158,9 @@ def raw_rsa_rate(keys: dict[int, Any], sample: Sequence[tuple[int, bytes]]) -> f
     return len(sample) / (time.perf_counter() - started)
 
 
-async def ingest(args: argparse.Namespace, url: str, keys_path: Path, workdir: Path) -> None:
+async def ingest(
+    args: argparse.Namespace, url: str, keys_path: Path, workdir: Path, simulator_pid: int
+) -> None:
     import httpx
     from cryptography.hazmat.primitives import serialization
 
@@ -228,11 +236,16 @@ async def ingest(args: argparse.Namespace, url: str, keys_path: Path, workdir: P
         on_progress=progress,
         hook=timed_hook,
     )
+    others = [*decoder.worker_pids(), simulator_pid]
+    others_before = [cpu_seconds(pid) for pid in others]
     cpu_before = time.process_time()
     started = time.perf_counter()
     report = await puller.pull()
     elapsed = time.perf_counter() - started
     main_cpu = time.process_time() - cpu_before
+    others_cpu = [
+        cpu_seconds(pid) - before for pid, before in zip(others, others_before, strict=True)
+    ]
     await source.close()
     worker_peaks = [rss_mb(pid) for pid in decoder.worker_pids()]
     decoder.close()
@@ -260,6 +273,14 @@ async def ingest(args: argparse.Namespace, url: str, keys_path: Path, workdir: P
         f"  this process: {main_cpu / report.ok * 1e6:.0f} µs CPU per message; "
         f"waited {report.wait_s:.1f} s for fetch+decode, stored {report.store_s:.1f} s "
         f"(of which the search index hook {hook_seconds:.1f} s)"
+    )
+    per_message = [seconds / report.ok * 1e6 for seconds in (main_cpu, *others_cpu)]
+    print(
+        f"  CPU per message: {per_message[0]:.0f} µs here + "
+        f"{' + '.join(f'{us:.0f}' for us in per_message[1:-1]) or '0'} µs decoders + "
+        f"{per_message[-1]:.0f} µs simulator = {sum(per_message):.0f} µs "
+        f"(the machine has {(os.cpu_count() or 1) * elapsed / report.ok * 1e6:.0f} µs of cores "
+        "per message at this rate)"
     )
     print(
         f"peak RSS: {main_peak:.0f} MB here + "
@@ -292,7 +313,7 @@ def main() -> None:
         workdir = Path(tmp)
         process, url, keys = start_simulator(args.messages, workdir)
         try:
-            asyncio.run(ingest(args, url, keys, workdir))
+            asyncio.run(ingest(args, url, keys, workdir, process.pid))
         finally:
             process.terminate()
             process.wait(timeout=30)

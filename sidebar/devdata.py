@@ -98,9 +98,9 @@ class SeedSummary:
 
 @lru_cache(maxsize=256)
 def _tokens(text: str) -> str:
-    import jieba
+    from wecom_app.archive.tokenise import tokenise
 
-    return " ".join(t for t in jieba.lcut(text) if t.strip())
+    return tokenise(text)
 
 
 async def _bulk(model: Any, rows: Sequence[Any]) -> None:

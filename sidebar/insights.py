@@ -238,9 +238,9 @@ def _idf() -> tuple[dict[str, float], float]:
 
 
 def _tokenise(text: str) -> list[str]:
-    import jieba
+    from wecom_app.archive.tokenise import words
 
-    return [t for t in jieba.lcut(text) if t.strip()]
+    return words(text)
 
 
 @lru_cache(maxsize=100_000)

@@ -169,6 +169,28 @@ async def test_a_recall_stored_before_its_original_is_linked_when_the_original_c
     assert original.recalled_by == "recall-1"
 
 
+async def test_recalls_in_one_batch_are_linked_in_one_go_and_the_first_recall_wins() -> None:
+    world = await make_world()
+    world.org.append(text_message("orig-1", "第一条"))
+    world.org.append(text_message("orig-2", "第二条"))
+    world.org.append(_recall("recall-1", "orig-1"))
+    world.org.append(_recall("recall-2", "orig-2"))
+    world.org.append(_recall("recall-again", "orig-1"))  # WeCom never does; we stay sane
+    world.org.append(_recall("recall-3", "orig-never-seen"))
+    report = await world.pull()
+    assert report.recalls == 2
+    by_msgid = {m.msgid: m for m in await stored(world.corp)}
+    assert by_msgid["orig-1"].recalled_by == "recall-1"
+    assert by_msgid["orig-2"].recalled_by == "recall-2"
+    assert by_msgid["recall-3"].pre_msgid == "orig-never-seen"
+
+    # the original that was never seen arrives later and still finds its recall
+    world.org.append(text_message("orig-never-seen", "迟到的原消息"))
+    await world.pull()
+    late = await ArchiveMessage.get(corp_id=world.corp.pk, msgid="orig-never-seen")
+    assert late.recalled_by == "recall-3"
+
+
 async def test_a_recall_of_a_parked_message_survives_its_decoding() -> None:
     """The original is parked (its key is missing); the recall comes under a newer key."""
     world = await make_world(versions=(1, 2), stored_versions=(2,))

@@ -48,6 +48,7 @@ from typing import Any, Final, NamedTuple, Protocol
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from wecom_app.archive.gc_tuning import tune_worker
 from wecom_app.archive.keys import KeyMaterial
 from wecom_app.archive.source import ArchiveSdkError
 from wecom_app.archive.tokenise import initialise as initialise_tokeniser
@@ -443,6 +444,7 @@ def _worker_init(parent_pid: int) -> None:
     # pool is shut down by it, so a worker must not die mid-task with a traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     initialise_tokeniser()
+    tune_worker()
 
 
 # ------------------------------------------------------------------- the pool

@@ -50,6 +50,7 @@ from wecom_app.archive.decode import (
     raw_record,
     undecoded,
 )
+from wecom_app.archive.gc_tuning import ingest_gc
 from wecom_app.archive.keys import KeyMaterial, load_key_material
 from wecom_app.archive.source import ArchiveSdkError, ArchiveSource, Disposition
 from wecom_app.archive.sources import local_decryptor
@@ -217,7 +218,8 @@ class Puller:
         try:
             if self.on_lease is not None:
                 await self.on_lease()
-            await self._pull(report, max_batches)
+            with ingest_gc():
+                await self._pull(report, max_batches)
         finally:
             renewer.cancel()
             try:

@@ -395,21 +395,40 @@ async def link_recalls(conn: BaseDBAsyncClient, corp_pk: int, messages: Sequence
                 )
         found.sort(key=lambda r: int(r["seq"]))  # the first recall wins
         pairs.extend((str(r["pre_msgid"]), str(r["msgid"])) for r in found)
-    if not pairs:
-        return 0
-    linked = 0
-    placeholder = "$1" if dialect(conn) == "postgres" else "?"
-    sql = (
-        "UPDATE archive_messages SET recalled_by = {p} WHERE corp_id = {p} AND msgid = {p} "
-        "AND recalled_by = ''"
-    )
-    if placeholder == "$1":
-        sql = sql.replace("{p}", "$1", 1).replace("{p}", "$2", 1).replace("{p}", "$3", 1)
-    else:
-        sql = sql.replace("{p}", "?")
+    # original → its first recall; one statement for the whole batch (a round trip
+    # per recall cost as much as storing the batch's other messages)
+    first: dict[str, str] = {}
     for original, recall in pairs:
-        count, _ = await conn.execute_query(sql, [recall, corp_pk, original])
-        linked += count
+        first.setdefault(original, recall)
+    if not first:
+        return 0
+    if dialect(conn) == "postgres":
+        count, _ = await conn.execute_query(
+            "UPDATE archive_messages AS m SET recalled_by = v.recall "
+            "FROM unnest($1::text[], $2::text[]) AS v(original, recall) "
+            "WHERE m.corp_id = $3 AND m.msgid = v.original AND m.recalled_by = ''",
+            [list(first), list(first.values()), corp_pk],
+        )
+        return int(count)
+    linked = 0
+    items = list(first.items())
+    per_statement = (_SQLITE_MAX_PARAMS - 1) // 3
+    for first_index in range(0, len(items), per_statement):
+        part = items[first_index : first_index + per_statement]
+        values: list[Any] = []
+        for original, recall in part:
+            values += (original, recall)
+        values.append(corp_pk)
+        values += (original for original, _recall in part)
+        count, _ = await conn.execute_query(
+            "UPDATE archive_messages SET recalled_by = CASE msgid "
+            + " ".join("WHEN ? THEN ?" for _ in part)
+            + " END WHERE corp_id = ? AND msgid IN ("
+            + ", ".join("?" for _ in part)
+            + ") AND recalled_by = ''",
+            values,
+        )
+        linked += int(count)
     return linked
 
 

@@ -28,8 +28,11 @@ class IndexDoc:
     doc_id: int
     corp_pk: int
     message_id: int
-    terms: Sequence[str]  # text terms, in position order
-    filters: Sequence[str]  # filter terms (employee, customer, room, type, direction)
+    # Space-separated, as the decoder processes hand them over (a term never holds a
+    # space): text terms in position order; filter terms (employee, customer, room,
+    # type, direction). SQLite's FTS5 takes them as they are.
+    terms: str
+    filters: str
 
 
 @dataclass(frozen=True)

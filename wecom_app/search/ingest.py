@@ -176,7 +176,13 @@ async def index_messages(
     messages: Sequence[ArchiveMessage],
     conn: BaseDBAsyncClient | None = None,
 ) -> int:
-    """Index the searchable messages of ``messages`` not indexed yet; returns how many."""
+    """Index the searchable messages of ``messages`` not indexed yet; returns how many.
+
+    Messages carrying precomputed terms are not looked up first: the archive writer
+    attaches them only to rows it inserted, or turned ``ok``, in this very transaction,
+    and only ``ok`` rows are ever indexed. (Were that ever wrong, the insert would fail
+    on ``search_docs``' unique ``message_id`` and roll the batch back, not index twice.)
+    """
     conn = conn or db()
     candidates = [
         m for m in messages if m.status == "ok" and m.text and m.text.strip() and m.corp_id
@@ -187,19 +193,20 @@ async def index_messages(
         raise ValueError("on_messages_stored got a message of another tenant")
     await _fill_ids(conn, corp_pk, candidates)
     backend = backend_for(conn)
-    done = await backend.indexed(conn, [m.id for m in candidates])
-    prepared: list[tuple[ArchiveMessage, list[str], list[str]]] = []
+    unknown = [m.id for m in candidates if precomputed_terms(m) is None]
+    done = await backend.indexed(conn, unknown) if unknown else set()
+    prepared: list[tuple[ArchiveMessage, str, str]] = []
     for m in candidates:
         if m.id in done:
             continue
         pre = precomputed_terms(m)
         if pre is not None:
             if pre[0]:
-                prepared.append((m, pre[0].split(" "), pre[1].split(" ") if pre[1] else []))
+                prepared.append((m, pre[0], pre[1]))
             continue
         terms = index_terms(m.text)
         if terms:
-            prepared.append((m, terms, filter_terms(m)))
+            prepared.append((m, " ".join(terms), " ".join(filter_terms(m))))
     if not prepared:
         return 0
     keys = await assign_keys(backend, conn, corp_pk, [(m.id, m.msgtime) for m, _, _ in prepared])

@@ -114,7 +114,7 @@ class PostgresBackend:
                 [d.doc_id for d in docs],
                 [d.corp_pk for d in docs],
                 [d.message_id for d in docs],
-                [tsvector_literal(d.terms, d.filters) for d in docs],
+                [tsvector_literal(d.terms.split(), d.filters.split()) for d in docs],
             ],
         )
 

@@ -21,7 +21,6 @@ to an index engine as syntax: queries are compiled from terms (see the backends)
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -152,10 +151,9 @@ def _closing_quote(text: str, start: int) -> int:
 
 def _segment(text: str) -> list[str]:
     """jieba's words of a Chinese segment, single characters stuck to a neighbour."""
-    import jieba
+    from wecom_app.archive.tokenise import words as jieba_words
 
-    logging.getLogger("jieba").setLevel(logging.WARNING)
-    words = [w for w in jieba.lcut(text) if w.strip()]
+    words = jieba_words(text)
     groups: list[str] = []
     carry = ""
     for word in words:

@@ -79,13 +79,7 @@ class SqliteBackend:
             chunk = docs[start : start + _INSERT_ROWS]
             values: list[object] = []
             for d in chunk:
-                values += (
-                    d.doc_id,
-                    d.corp_pk,
-                    d.message_id,
-                    " ".join(d.terms),
-                    " ".join(d.filters),
-                )
+                values += (d.doc_id, d.corp_pk, d.message_id, d.terms, d.filters)
             await conn.execute_query(
                 "INSERT INTO search_docs (doc_id, corp_id, message_id, w, f, tsv) VALUES "
                 + ", ".join("(?, ?, ?, ?, ?, '')" for _ in chunk),
