@@ -4,12 +4,13 @@ Per record: RSA-decrypt the random key (PKCS#1 v1.5, the key of its ``publickey_
 DecryptData the body, parse, normalise, tokenise (jieba, for the ``tokens`` column), and
 compute the search index's terms and filter terms (:mod:`wecom_app.search.terms`), so
 the process that stores only inserts what it is handed. RSA dominates (≈0.3 ms a record on
-this class of machine, against ≈0.15 ms for everything else together), and normalising
-and jieba are pure Python, so the work runs in a **process pool**: threads would share
-one interpreter lock for all but the RSA call itself. Only picklable values cross the
-process boundary: the records, the keys' PEM and fingerprint (each worker loads a
-fingerprint once), and the source's *local decryptor*, a module-level function (the
-simulator's scheme, or the Finance SDK's ``DecryptData`` loaded by path in the worker).
+this class of machine, against ≈0.1 ms for everything else here together), and
+normalising and the index terms are pure Python, so the work runs in a **process
+pool**: threads would share one interpreter lock for all but the RSA call itself. Only
+picklable values cross the process boundary: the records, the keys' PEM and
+fingerprint (each worker loads a fingerprint once), and the source's *local decryptor*,
+a module-level function (the simulator's scheme, or the Finance SDK's ``DecryptData``
+loaded by path in the worker).
 
 A source without a local decryptor still works: workers return the random key and the
 puller calls ``source.decrypt`` and :func:`finish` itself.

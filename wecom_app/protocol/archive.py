@@ -193,6 +193,24 @@ def _as_int(value: object) -> int | None:
 
 
 def _parse_record(index: int, raw: object) -> ChatData | BadChatData:
+    if type(raw) is dict:
+        # The shape WeCom sends, checked in one go (nearly every record); anything else
+        # takes the slow path below, which names each problem.
+        seq, msgid, ver = raw.get("seq"), raw.get("msgid"), raw.get("publickey_ver")
+        key, message = raw.get("encrypt_random_key"), raw.get("encrypt_chat_msg")
+        if (
+            type(seq) is int
+            and seq >= 0
+            and type(ver) is int
+            and ver >= 0
+            and type(msgid) is str
+            and msgid
+            and type(key) is str
+            and key
+            and type(message) is str
+            and message
+        ):
+            return ChatData(seq, msgid, ver, key, message)
     if not isinstance(raw, dict):
         return BadChatData(index, "record is not a JSON object", None, None, raw)
     problems: list[str] = []
