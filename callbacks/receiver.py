@@ -23,6 +23,7 @@ from starlette.types import Receive, Scope, Send
 from callbacks.credentials import SEALED_FIELDS, seal_payload
 from callbacks.endpoints import Endpoint, EndpointResolver, UnknownEndpoint, valid_corp_id
 from callbacks.inbox import InboxWriter, NewInboxRow, StorageUnavailable
+from wecom_app.digits import is_digits
 from wecom_app.metrics import Metrics
 from wecom_app.protocol.errors import (
     BodyTooLargeError,
@@ -151,7 +152,7 @@ class CallbackReceiver:
     def _check_timestamp(self, timestamp: str) -> None:
         if self.replay_window_s <= 0:
             return
-        if not timestamp.isdigit() or len(timestamp) > 12:
+        if not is_digits(timestamp) or len(timestamp) > 12:
             raise Rejected(400, "bad_timestamp")
         if abs(self.clock() - int(timestamp)) > self.replay_window_s:
             raise Rejected(400, "stale_timestamp")
@@ -190,7 +191,7 @@ class CallbackReceiver:
     async def _read_body(self, scope: Scope, receive: Receive) -> bytes:
         for name, value in scope.get("headers", ()):
             if name == b"content-length":
-                if not value.isdigit():
+                if not value.isdigit():  # bytes: ASCII digits only
                     raise Rejected(400, "bad_content_length")
                 # Compare lengths first: int() refuses strings of over 4300 digits.
                 if len(value) > 12 or int(value) > self.max_body_bytes:

@@ -28,6 +28,7 @@ from starlette.routing import BaseRoute
 from sidebar import replies, tenant, verify_files
 from wecom_app.consoles import web
 from wecom_app.consoles.web import Principal
+from wecom_app.digits import is_digits
 from wecom_app.store.sidebar import QuickReply
 
 if TYPE_CHECKING:
@@ -142,7 +143,7 @@ def routes(owner: SidebarRoutes) -> list[BaseRoute]:
         refresh = _text(form, "refresh_minutes").strip()
         data: dict[str, Any] = {
             "successor_view": form.get("successor_view") == "on",
-            "refresh_minutes": int(refresh) if refresh.isdigit() else refresh,
+            "refresh_minutes": int(refresh) if is_digits(refresh) else refresh,
         }
         try:
             data["pipeline"] = parse_pipeline(_text(form, "pipeline"))

@@ -29,6 +29,7 @@ from typing import Any
 
 from sidebar import bundle
 from sidebar.sql import CONVERSATION, fetch, marks
+from wecom_app.digits import is_digits
 
 REPLY_WINDOW = 600
 KEYWORD_WINDOW = 400
@@ -250,7 +251,7 @@ def _is_keyword(word: str) -> bool:
         len(word) >= 2
         and word not in STOP_WORDS
         and bool(_WORDLIKE.search(word))
-        and not word.isdigit()
+        and not is_digits(word)
     )
 
 

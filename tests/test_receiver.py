@@ -178,6 +178,8 @@ def _signed(
             "missing_timestamp",
         ),
         (lambda q, b: ({**q, "timestamp": "abc"}, b), 400, "bad_timestamp"),
+        # str.isdigit() says yes to a superscript one; int() says no (found by fuzzing)
+        (lambda q, b: ({**q, "timestamp": "\u00b9"}, b), 400, "bad_timestamp"),
         (lambda q, b: (q, b"<xml><Encrypt>"), 400, "bad_xml"),
         (lambda q, b: (q, b"not xml at all"), 400, "bad_xml"),
         (lambda q, b: (q, b"<xml><ToUserName>x</ToUserName></xml>"), 400, "missing_encrypt"),
@@ -193,6 +195,7 @@ def _signed(
         "no-nonce",
         "no-timestamp",
         "bad-timestamp",
+        "superscript-timestamp",
         "truncated-xml",
         "not-xml",
         "no-encrypt",

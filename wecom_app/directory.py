@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from wecom_app import signals, timeline
+from wecom_app.digits import is_digits
 from wecom_app.protocol.events import ChangeContact, ChangeExternalChat, ChangeExternalContact
 from wecom_app.protocol.xml import text as xml_text
 from wecom_app.store.directory import Department, FollowRelation
@@ -107,9 +108,9 @@ async def apply_party_change(corp: Corp, event: ChangeContact) -> None:
         department = Department(corp_id=corp.id, dept_id=dept_id, name=str(dept_id))
     if event.user_name:
         department.name = store.cut(event.user_name, 255)
-    if parent.isdigit():
+    if is_digits(parent):
         department.parent_id = int(parent)
-    if order.isdigit():
+    if is_digits(order):
         department.order = int(order)
     await department.save()
 

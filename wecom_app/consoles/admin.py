@@ -29,6 +29,7 @@ from wecom_app.archive.status import archive_status
 from wecom_app.config import SelfBuiltApp
 from wecom_app.consoles import auth, web
 from wecom_app.consoles.web import Principal
+from wecom_app.digits import is_digits
 from wecom_app.protocol.archive import PrivateKeyError
 from wecom_app.protocol.crypto import decode_aes_key
 from wecom_app.protocol.errors import AesKeyError
@@ -373,7 +374,7 @@ def routes(services: Services) -> list[BaseRoute]:
         token = _text(form, "callback_token", 256)
         aes_key = _text(form, "callback_aes_key", 256)
         problems: list[str] = []
-        if not agent_id.isdigit():
+        if not is_digits(agent_id):
             problems.append("The agent id is a number (应用 AgentId).")
         if aes_key:
             try:
@@ -477,7 +478,7 @@ def routes(services: Services) -> list[BaseRoute]:
 
     async def inbox_replay(request: Request, who: Principal) -> Response:
         form = await request.form()
-        ids = [int(v) for v in _list(form, "ids") if v.isdigit()][:1000]
+        ids = [int(v) for v in _list(form, "ids") if is_digits(v)][:1000]
         every_failed = _text(form, "all_failed") in ("1", "on")
         replayed = await _replay(who, ids, every_failed)
         return web.redirect("/console/inbox", notice="replayed" if replayed else "nothing_replayed")
@@ -509,7 +510,7 @@ def routes(services: Services) -> list[BaseRoute]:
         form = await request.form()
         secret = _text(form, "secret", 256)
         retention = _text(form, "retention_days", 8) or "0"
-        if not retention.isdigit() or int(retention) > MAX_RETENTION_DAYS:
+        if not is_digits(retention) or int(retention) > MAX_RETENTION_DAYS:
             return await _archive_error(
                 request, who, f"Retention is a number of days, 0 (forever) to {MAX_RETENTION_DAYS}."
             )
@@ -529,7 +530,7 @@ def routes(services: Services) -> list[BaseRoute]:
     async def archive_key_upload(request: Request, who: Principal) -> Response:
         form = await request.form()
         version = _text(form, "version", 10)
-        if not version.isdigit():
+        if not is_digits(version):
             return await _archive_error(
                 request, who, "The version is WeCom's publickey_ver, a whole number."
             )
@@ -619,7 +620,7 @@ def routes(services: Services) -> list[BaseRoute]:
         if role == "manager":
             departments = _list(form, "departments")
             userids = _list(form, "scope_userids")
-            wanted_depts = [int(d) for d in departments if d.isdigit()]
+            wanted_depts = [int(d) for d in departments if is_digits(d)]
             dept_rows = (
                 await who.scoped(Department).filter(dept_id__in=wanted_depts).values("dept_id")
             )
@@ -654,7 +655,7 @@ def routes(services: Services) -> list[BaseRoute]:
 
     async def role_revoke(request: Request, who: Principal) -> Response:
         raw = request.path_params.get("role_id", "")
-        role = await who.scoped(ConsoleRole).filter(id=int(raw)).first() if raw.isdigit() else None
+        role = await who.scoped(ConsoleRole).filter(id=int(raw)).first() if is_digits(raw) else None
         if role is None or role.role not in web.GRANTABLE_ROLES:
             raise web.NotFound("No such role in this organisation.")
         await role.delete()

@@ -25,6 +25,7 @@ from starlette.routing import BaseRoute
 
 from wecom_app.archive.tokenise import initialise as initialise_tokeniser
 from wecom_app.consoles import web
+from wecom_app.digits import is_digits
 from wecom_app.search.access import AccessDenied, Viewer, viewer_for
 from wecom_app.search.alerts import RuleError
 from wecom_app.search.query import QueryError, parse_query, parse_request
@@ -77,7 +78,7 @@ def _form_text(form: FormData, name: str) -> str:
 
 
 def _int(value: str, default: int) -> int:
-    return int(value) if value.isdigit() else default
+    return int(value) if is_digits(value) else default
 
 
 _jieba_ready = False
@@ -283,7 +284,7 @@ def routes(services: Services) -> list[BaseRoute]:
         rows = await service.alerts(
             viewer,
             status=request.query_params.get("status", "open"),
-            before_id=int(before) if before.isdigit() else None,
+            before_id=int(before) if is_digits(before) else None,
         )
         return web.json_response({"alerts": rows})
 
@@ -377,7 +378,7 @@ def routes(services: Services) -> list[BaseRoute]:
     async def audit_page(request: Request, who: web.Principal, viewer: Viewer) -> Response:
         before = request.query_params.get("before", "")
         rows = await service.audit_entries(
-            viewer, before_seq=int(before) if before.isdigit() else None
+            viewer, before_seq=int(before) if is_digits(before) else None
         )
         verification = None
         if request.query_params.get("verify") == "1":
@@ -400,7 +401,7 @@ def routes(services: Services) -> list[BaseRoute]:
     async def audit_api(request: Request, who: web.Principal, viewer: Viewer) -> Response:
         before = request.query_params.get("before", "")
         rows = await service.audit_entries(
-            viewer, before_seq=int(before) if before.isdigit() else None
+            viewer, before_seq=int(before) if is_digits(before) else None
         )
         return web.json_response({"entries": [_entry_json(e) for e in rows]})
 

@@ -37,6 +37,7 @@ from starlette.routing import BaseRoute
 
 from wecom_app.consoles import web
 from wecom_app.consoles.web import Principal
+from wecom_app.digits import is_digits
 from wecom_app.store.models import Employee
 from wecom_app.store.transfer import TransferPlan, TransferSettings
 from wecom_app.transfer import PlanError, PlanOptions, TransferService, rules
@@ -385,7 +386,7 @@ def routes(services: Services) -> list[BaseRoute]:
             if action == "submit":
                 version = str(form.get("version", ""))
                 await runner.submit(
-                    plan, expect_version=int(version) if version.isdigit() else None, run=False
+                    plan, expect_version=int(version) if is_digits(version) else None, run=False
                 )
                 response = web.redirect(f"{PAGES}/{plan.id}", notice="plan_submitted")
                 response.background = BackgroundTask(runner.run, plan)
@@ -395,7 +396,7 @@ def routes(services: Services) -> list[BaseRoute]:
                 return web.redirect(f"{PAGES}/{plan.id}", notice="plan_cancelled")
             if action == "edit":
                 refs: list[int | str] = [
-                    int(r) if r.isdigit() else r for r in str(form.get("items", "")).split()
+                    int(r) if is_digits(r) else r for r in str(form.get("items", "")).split()
                 ]
                 if not refs:
                     raise web.BadRequest("name the items to change")

@@ -81,6 +81,7 @@ from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from wecom_app.config import Settings
+from wecom_app.digits import is_digits
 from wecom_app.store.directory import ConsoleRole
 from wecom_app.store.models import Corp, Employee
 
@@ -754,7 +755,7 @@ class Web:
         session = await self.load(request)
         if request.method not in SAFE_METHODS:
             length = request.headers.get("content-length", "")
-            if length.isdigit() and int(length) > MAX_FORM_BYTES:
+            if is_digits(length) and int(length) > MAX_FORM_BYTES:
                 raise BadRequest("the request is too large")
             submitted = request.headers.get(CSRF_HEADER, "")
             # JSON APIs take the token from the header only: their body is the

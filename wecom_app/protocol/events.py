@@ -19,6 +19,7 @@ import json
 from dataclasses import dataclass, field
 from typing import TypedDict, cast
 
+from wecom_app.digits import is_digits
 from wecom_app.protocol.xml import XmlDict, XmlValue, text
 
 
@@ -311,7 +312,7 @@ def dedup_key(doc: XmlDict) -> str:
             return "m:" + msg_id
         return "m:" + hashlib.sha256(msg_id.encode()).hexdigest()[:40]
     when = text(doc, "CreateTime") or text(doc, "TimeStamp")
-    when = when if when.isdigit() and len(when) <= 12 else "0"
+    when = when if is_digits(when) and len(when) <= 12 else "0"
     digest = hashlib.sha256(_canonical(doc).encode()).hexdigest()[:40]
     return f"e:{int(when):012d}:{digest}"
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Final, Literal
 
+from wecom_app.digits import is_digits
 from wecom_app.search.terms import (
     Run,
     iter_cjk_segments,
@@ -340,7 +341,7 @@ def parse_time(value: str, *, end: bool = False) -> int:
     (epoch seconds, or milliseconds when 13 digits). A bare date as an ``end`` is the
     end of that day. Without an offset, China Standard Time."""
     value = value.strip()
-    if value.isdigit():
+    if is_digits(value):
         number = int(value)
         return number // 1000 if len(value) >= 13 else number
     try:
@@ -418,7 +419,7 @@ def parse_request(params: Mapping[str, str | Sequence[str]]) -> SearchRequest:
     limit_text = _first(params, "limit")
     limit = DEFAULT_LIMIT
     if limit_text:
-        if not limit_text.isdigit() or not 1 <= int(limit_text) <= MAX_LIMIT:
+        if not is_digits(limit_text) or not 1 <= int(limit_text) <= MAX_LIMIT:
             raise QueryError(f"limit must be a number from 1 to {MAX_LIMIT}.")
         limit = int(limit_text)
     cursor_text = _first(params, "cursor")

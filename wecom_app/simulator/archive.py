@@ -53,6 +53,7 @@ from wecom_app.archive.sim_source import (
     seal_chat_msg,
 )
 from wecom_app.archive.source import MAX_FETCH_LIMIT, MAX_MEDIA_CHUNK
+from wecom_app.digits import is_digits
 
 JsonObject = dict[str, Any]
 
@@ -318,7 +319,7 @@ class OrgArchive:
         offset = 0
         if index_buf:
             text, _, tag = index_buf.partition(":")
-            if tag != _index_tag(sdkfileid) or not text.isdigit():
+            if tag != _index_tag(sdkfileid) or not is_digits(text):
                 raise SimArchiveError(10000, "bad indexbuf")
             offset = int(text)
             if offset > len(data):

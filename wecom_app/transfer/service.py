@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from tortoise.expressions import Q
 
+from wecom_app.digits import is_digits
 from wecom_app.kv import KV, LockTimeout
 from wecom_app.store.models import Corp
 from wecom_app.store.transfer import TransferPlan
@@ -73,7 +74,7 @@ class TransferService:
     async def _context(self, corp: Corp, plan: TransferPlan, report: RunReport) -> RunContext:
         tokens = await self.wecom.corp_tokens(corp.corp_id)
         client = self.wecom.client
-        messages = MessageAPI(client, tokens, corp.agent_id) if corp.agent_id.isdigit() else None
+        messages = MessageAPI(client, tokens, corp.agent_id) if is_digits(corp.agent_id) else None
         return RunContext(
             corp=corp,
             plan=plan,
