@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from wecom_app.archive.tokenise import tokenise
 from wecom_app.store.archive import ArchiveConsent, ArchiveMessage
 from wecom_app.store.directory import (
     Customer,
@@ -98,8 +99,6 @@ class SeedSummary:
 
 @lru_cache(maxsize=256)
 def _tokens(text: str) -> str:
-    from wecom_app.archive.tokenise import tokenise
-
     return tokenise(text)
 
 

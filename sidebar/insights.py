@@ -29,7 +29,7 @@ from typing import Any
 
 from sidebar import bundle
 from sidebar.sql import CONVERSATION, fetch, marks
-from wecom_app.digits import is_digits
+from wecom_app.archive.tokenise import words
 
 REPLY_WINDOW = 600
 KEYWORD_WINDOW = 400
@@ -239,8 +239,6 @@ def _idf() -> tuple[dict[str, float], float]:
 
 
 def _tokenise(text: str) -> list[str]:
-    from wecom_app.archive.tokenise import words
-
     return words(text)
 
 
@@ -251,7 +249,7 @@ def _is_keyword(word: str) -> bool:
         len(word) >= 2
         and word not in STOP_WORDS
         and bool(_WORDLIKE.search(word))
-        and not is_digits(word)
+        and not word.isdigit()
     )
 
 

@@ -81,16 +81,16 @@ def _int(value: str, default: int) -> int:
     return int(value) if is_digits(value) else default
 
 
-_jieba_ready = False
+_segmenter_ready = False
 
 
-async def _warm_jieba() -> None:
+async def _warm_segmenter() -> None:
     """Load the segmenter's dictionary (0.1 s) off the event loop, once per process,
     before the first query is parsed."""
-    global _jieba_ready
-    if not _jieba_ready:
+    global _segmenter_ready
+    if not _segmenter_ready:
         await asyncio.to_thread(initialise_tokeniser)
-        _jieba_ready = True
+        _segmenter_ready = True
 
 
 def routes(services: Services) -> list[BaseRoute]:
@@ -101,7 +101,7 @@ def routes(services: Services) -> list[BaseRoute]:
         """Build the viewer from the session and turn service refusals into 4xx."""
 
         async def endpoint(request: Request, who: web.Principal) -> Response:
-            await _warm_jieba()
+            await _warm_segmenter()
             viewer = await viewer_for(who.corp, who.userid, who.roles)
             try:
                 return await handler(request, who, viewer)

@@ -39,6 +39,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from wecom_app.digits import is_digits
 from wecom_app.protocol.errors import ProtocolError
 
 JsonObject = dict[str, Any]
@@ -187,7 +188,7 @@ def _as_int(value: object) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.isascii() and value.strip().isdigit():
+    if isinstance(value, str) and is_digits(value.strip()):
         return int(value)
     return None
 

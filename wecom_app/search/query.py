@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Final, Literal
 
+from wecom_app.archive.tokenise import words as jieba_words
 from wecom_app.digits import is_digits
 from wecom_app.search.terms import (
     Run,
@@ -152,8 +153,6 @@ def _closing_quote(text: str, start: int) -> int:
 
 def _segment(text: str) -> list[str]:
     """jieba's words of a Chinese segment, single characters stuck to a neighbour."""
-    from wecom_app.archive.tokenise import words as jieba_words
-
     words = jieba_words(text)
     groups: list[str] = []
     carry = ""

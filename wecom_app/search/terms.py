@@ -223,13 +223,11 @@ def phrase_terms(text: str) -> tuple[list[str], bool]:
 
 
 @functools.lru_cache(maxsize=1 << 14)  # the same employees, customers and rooms recur
-@functools.lru_cache(maxsize=1 << 16)
 def filter_term(kind: str, value: str) -> str:
     """The index term of a filter value (``kind``: one letter).
 
     ``f`` + kind + ``0`` + 16 hex digits of SHA-256: letters followed by a digit, which
-    no text term has (text runs are split where letters and digits meet). Memoised: the
-    same employees, customers, rooms and types come back message after message.
+    no text term has (text runs are split where letters and digits meet).
     """
     digest = hashlib.sha256(f"{kind}\x00{value}".encode()).hexdigest()[:16]
     return f"f{kind}0{digest}"
