@@ -49,7 +49,7 @@ from wecom_app.store.models import Corp
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[1]
-MESSAGES = 8000  # enough that ingestion outlasts several kills, however fast it gets
+MESSAGES = 8000  # ≥ 53 batches: ingestion outlasts every kill below
 BATCH = 150  # many commit points per run
 RUNS = 10
 POOL_RUNS = frozenset({3, 7})  # runs that decode in a process pool (slower to start)
@@ -182,13 +182,17 @@ def test_sigkill_at_random_points_loses_and_duplicates_nothing(tmp_path: Path) -
             if run in EARLY_KILLS:
                 time.sleep(rng.uniform(0.2, 2.5))
             else:
-                # Once this run has committed its first batch (a progress line), kill it
-                # a random moment later: mid-fetch, mid-decode or mid-commit.
+                # Once this run has committed 1-3 batches (progress lines), kill it a
+                # random moment later: mid-fetch, mid-decode or mid-commit. Counting
+                # batches rather than seconds keeps each run's share of the archive
+                # the same however fast ingestion is, so the kills land mid-ingest
+                # on a fast machine too (a fixed delay let a quick run finish early).
+                target = lines + rng.randint(1, 3)
                 deadline = time.monotonic() + 60
-                while _progress_lines(log) == lines and proc.poll() is None:
+                while _progress_lines(log) < target and proc.poll() is None:
                     assert time.monotonic() < deadline, log.read_text()[-3000:]
-                    time.sleep(0.01)
-                time.sleep(rng.uniform(0.0, 0.4))
+                    time.sleep(0.005)
+                time.sleep(rng.uniform(0.0, 0.1))
             children = _children(proc.pid)
             if proc.poll() is None:
                 os.kill(proc.pid, signal.SIGKILL)
