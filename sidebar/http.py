@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -10,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from sidebar.service import encode
+from wecom_app import jsonin
 
 MAX_BODY = 64 * 1024
 FORBIDDEN = {"error": "forbidden"}
@@ -74,7 +74,9 @@ async def read_json(request: Request) -> dict[str, Any]:
     if len(body) > MAX_BODY:
         raise BadBody("the request is too large")
     try:
-        data = json.loads(body or b"{}")
+        data = jsonin.loads_text(body or b"{}")
+    except (jsonin.NotText, jsonin.TooDeep) as exc:
+        raise BadBody(str(exc)) from None
     except ValueError:
         raise BadBody("the body is not JSON") from None
     if not isinstance(data, dict):

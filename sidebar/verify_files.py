@@ -77,4 +77,6 @@ async def listing(corp_pk: int) -> list[dict[str, object]]:
 
 
 async def delete(corp_pk: int, filename: str) -> bool:
+    if not FILENAME.fullmatch(filename):
+        return False  # no such file could have been stored (and the column is 96 wide)
     return bool(await DomainVerifyFile.filter(corp_id=corp_pk, filename=filename).delete())

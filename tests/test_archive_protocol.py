@@ -136,7 +136,7 @@ def test_errcode_in_the_answer_raises_with_its_code() -> None:
 @pytest.mark.parametrize(
     "body",
     [b"", b"{", b"\xff\xfe", b"[]", b'{"errcode":0}', b'{"errcode":0,"chatdata":{}}',
-     b'{"errcode":"x","chatdata":[]}'],
+     b'{"errcode":"x","chatdata":[]}', b"[" * 100_000 + b"]" * 100_000],
 )  # fmt: skip
 def test_unusable_envelope_is_malformed(body: bytes) -> None:
     with pytest.raises(MalformedChatData):

@@ -27,7 +27,7 @@ from tests.test_archive_helpers import (
     text_message,
 )
 from wecom_app.archive import writer
-from wecom_app.archive.decode import Decoded, DecodePool, finish, malformed_outcome
+from wecom_app.archive.decode import Decoded, DecodePool, Undecoded, finish, malformed_outcome
 from wecom_app.archive.keys import add_key
 from wecom_app.archive.puller import Puller
 from wecom_app.archive.retry import retry_stored
@@ -493,6 +493,16 @@ async def test_the_same_msgid_twice_in_one_batch_is_stored_once() -> None:
     assert report.stored == 2
     assert report.duplicates == 1
     assert (await ArchiveCursor.get(corp_id=world.corp.pk)).seq == 3
+
+
+def test_a_message_nested_too_deeply_is_kept_as_failed() -> None:
+    """json.loads raises RecursionError, not ValueError, for deep nesting: one such
+    message must be a failed row, not an exception that fails its whole batch."""
+    deep = b'{"msgid":"m1","msgtype":"x","x":' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    outcome = finish((1, "m1", 1, "k", "c"), deep)
+    assert isinstance(outcome, Undecoded)
+    assert (outcome.status, outcome.reason) == ("failed", "malformed_message")
+    assert "nested too deeply" in outcome.detail
 
 
 async def test_values_postgres_refuses_are_made_safe() -> None:

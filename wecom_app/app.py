@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Final
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -16,6 +16,7 @@ from callbacks.receiver import CallbackReceiver, callback_route
 from sidebar import routes as sidebar_routes
 from wecom_app.config import Settings
 from wecom_app.consoles import routes as console_routes
+from wecom_app.path_ids import use_bounded_ids
 from wecom_app.services import Services
 from wecom_app.store.db import ping
 
@@ -35,15 +36,27 @@ class App(Starlette):
         self.receiver = receiver
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith("/callbacks/"):
-            route = callback_route(scope)
-            if route is not None:
-                await self.receiver.handle(scope, receive, send, route[0], route[1])
+        if scope["type"] == "http":
+            if scope["path"].startswith("/callbacks/"):
+                route = callback_route(scope)
+                if route is not None:
+                    await self.receiver.handle(scope, receive, send, route[0], route[1])
+                    return
+            if "\0" in scope["path"] or b"%00" in scope["query_string"]:
+                # NUL is never part of a path or parameter here, and PostgreSQL refuses
+                # it in text: refused before any handler passes it to a query.
+                await NUL_IN_URL(scope, receive, send)
                 return
         await super().__call__(scope, receive, send)
 
 
+NUL_IN_URL: Final = JSONResponse(
+    {"error": "bad_request", "message": "the URL holds a NUL character"}, status_code=400
+)
+
+
 def create_app(settings: Settings, services: Services | None = None) -> Starlette:
+    use_bounded_ids()  # before the routes below are built
     svc = services or Services(settings)
     receiver = CallbackReceiver(
         resolver=svc.resolver,

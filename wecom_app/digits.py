@@ -12,3 +12,15 @@ from __future__ import annotations
 def is_digits(text: str) -> bool:
     """Non-empty and nothing but ASCII decimal digits."""
     return text.isascii() and text.isdigit()
+
+
+# Ids and counters from outside are stored in BIGINT (signed 64-bit) columns: 18 digits
+# always fit, and neither SQLite nor PostgreSQL takes a larger number.
+ID_MAX_DIGITS = 18
+
+
+def parse_id(text: str) -> int | None:
+    """``text`` as a non-negative id that fits a BIGINT column, or None."""
+    if is_digits(text) and len(text) <= ID_MAX_DIGITS:
+        return int(text)
+    return None

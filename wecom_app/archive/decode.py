@@ -295,11 +295,13 @@ def finish(raw: RawRecord, plaintext: bytes) -> Undecoded | Decoded:
         if _SUSPECT.search(plaintext) or b"\0" in plaintext:
             doc = _clean(doc)
         record = normalise_message(doc, seq=seq, msgid=msgid)
+        # Inside the try too: encoding a body nested near the parser's depth limit can
+        # still overflow, and one message must never fail its whole batch.
+        return _decoded(record, version)
     except MalformedMessage as exc:
         return undecoded(raw, "failed", "malformed_message", str(exc))
     except Exception as exc:  # the normaliser promises not to raise; never trust a promise
         return undecoded(raw, "failed", "normalise_error", f"{type(exc).__name__}: {exc}")
-    return _decoded(record, version)
 
 
 def _decoded(record: ArchiveRecord, version: int) -> Decoded:

@@ -29,7 +29,7 @@ from wecom_app.archive.status import archive_status
 from wecom_app.config import SelfBuiltApp
 from wecom_app.consoles import auth, web
 from wecom_app.consoles.web import Principal
-from wecom_app.digits import is_digits
+from wecom_app.digits import is_digits, parse_id
 from wecom_app.protocol.archive import PrivateKeyError
 from wecom_app.protocol.crypto import decode_aes_key
 from wecom_app.protocol.errors import AesKeyError
@@ -478,7 +478,7 @@ def routes(services: Services) -> list[BaseRoute]:
 
     async def inbox_replay(request: Request, who: Principal) -> Response:
         form = await request.form()
-        ids = [int(v) for v in _list(form, "ids") if is_digits(v)][:1000]
+        ids = [i for i in map(parse_id, _list(form, "ids")) if i is not None][:1000]
         every_failed = _text(form, "all_failed") in ("1", "on")
         replayed = await _replay(who, ids, every_failed)
         return web.redirect("/console/inbox", notice="replayed" if replayed else "nothing_replayed")
@@ -655,7 +655,10 @@ def routes(services: Services) -> list[BaseRoute]:
 
     async def role_revoke(request: Request, who: Principal) -> Response:
         raw = request.path_params.get("role_id", "")
-        role = await who.scoped(ConsoleRole).filter(id=int(raw)).first() if is_digits(raw) else None
+        role_id = parse_id(raw)
+        role = None
+        if role_id is not None:
+            role = await who.scoped(ConsoleRole).filter(id=role_id).first()
         if role is None or role.role not in web.GRANTABLE_ROLES:
             raise web.NotFound("No such role in this organisation.")
         await role.delete()

@@ -25,7 +25,7 @@ from starlette.routing import BaseRoute
 
 from wecom_app.archive.tokenise import initialise as initialise_tokeniser
 from wecom_app.consoles import web
-from wecom_app.digits import is_digits
+from wecom_app.digits import parse_id
 from wecom_app.search.access import AccessDenied, Viewer, viewer_for
 from wecom_app.search.alerts import RuleError
 from wecom_app.search.query import QueryError, parse_query, parse_request
@@ -78,7 +78,8 @@ def _form_text(form: FormData, name: str) -> str:
 
 
 def _int(value: str, default: int) -> int:
-    return int(value) if is_digits(value) else default
+    parsed = parse_id(value)
+    return default if parsed is None else parsed
 
 
 _segmenter_ready = False
@@ -284,7 +285,7 @@ def routes(services: Services) -> list[BaseRoute]:
         rows = await service.alerts(
             viewer,
             status=request.query_params.get("status", "open"),
-            before_id=int(before) if is_digits(before) else None,
+            before_id=parse_id(before),
         )
         return web.json_response({"alerts": rows})
 
@@ -377,9 +378,7 @@ def routes(services: Services) -> list[BaseRoute]:
 
     async def audit_page(request: Request, who: web.Principal, viewer: Viewer) -> Response:
         before = request.query_params.get("before", "")
-        rows = await service.audit_entries(
-            viewer, before_seq=int(before) if is_digits(before) else None
-        )
+        rows = await service.audit_entries(viewer, before_seq=parse_id(before))
         verification = None
         if request.query_params.get("verify") == "1":
             verification = await service.audit_verify(viewer)
@@ -400,9 +399,7 @@ def routes(services: Services) -> list[BaseRoute]:
 
     async def audit_api(request: Request, who: web.Principal, viewer: Viewer) -> Response:
         before = request.query_params.get("before", "")
-        rows = await service.audit_entries(
-            viewer, before_seq=int(before) if is_digits(before) else None
-        )
+        rows = await service.audit_entries(viewer, before_seq=parse_id(before))
         return web.json_response({"entries": [_entry_json(e) for e in rows]})
 
     async def audit_verify_api(request: Request, who: web.Principal, viewer: Viewer) -> Response:

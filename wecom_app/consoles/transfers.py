@@ -37,7 +37,7 @@ from starlette.routing import BaseRoute
 
 from wecom_app.consoles import web
 from wecom_app.consoles.web import Principal
-from wecom_app.digits import is_digits
+from wecom_app.digits import is_digits, parse_id
 from wecom_app.store.models import Employee
 from wecom_app.store.transfer import TransferPlan, TransferSettings
 from wecom_app.transfer import PlanError, PlanOptions, TransferService, rules
@@ -385,9 +385,7 @@ def routes(services: Services) -> list[BaseRoute]:
         try:
             if action == "submit":
                 version = str(form.get("version", ""))
-                await runner.submit(
-                    plan, expect_version=int(version) if is_digits(version) else None, run=False
-                )
+                await runner.submit(plan, expect_version=parse_id(version), run=False)
                 response = web.redirect(f"{PAGES}/{plan.id}", notice="plan_submitted")
                 response.background = BackgroundTask(runner.run, plan)
                 return response

@@ -80,6 +80,7 @@ from tortoise.fields.relational import ForeignKeyFieldInstance, OneToOneFieldIns
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
+from wecom_app import jsonin
 from wecom_app.config import Settings
 from wecom_app.digits import is_digits
 from wecom_app.store.directory import ConsoleRole
@@ -268,7 +269,9 @@ async def json_body(request: Request) -> dict[str, Any]:
     if kind != "application/json":
         raise BadRequest("send application/json")
     try:
-        body = await request.json()
+        body = jsonin.loads_text(await request.body())
+    except (jsonin.NotText, jsonin.TooDeep) as exc:
+        raise BadRequest(str(exc)) from None
     except ValueError:
         raise BadRequest("the body is not JSON") from None
     if not isinstance(body, dict):
@@ -759,11 +762,16 @@ class Web:
                 raise BadRequest("the request is too large")
             submitted = request.headers.get(CSRF_HEADER, "")
             # JSON APIs take the token from the header only: their body is the
-            # endpoint's to read (a form read here would consume it).
-            if not submitted and not api and _is_form(request):
+            # endpoint's to read (a form read here would consume it). A form is read
+            # here once (Starlette keeps it for the endpoint) and checked for NUL,
+            # which no text column takes (PostgreSQL refuses it).
+            if not api and _is_form(request):
                 form = await request.form(max_files=4, max_fields=500)
-                value = form.get(CSRF_FIELD)
-                submitted = value if isinstance(value, str) else ""
+                if any(isinstance(v, str) and "\0" in v for _, v in form.multi_items()):
+                    raise BadRequest("a form field holds a NUL character")
+                if not submitted:
+                    value = form.get(CSRF_FIELD)
+                    submitted = value if isinstance(value, str) else ""
             self.check_csrf(request, session, submitted)
         if roles is None:
             return await endpoint(request, None)

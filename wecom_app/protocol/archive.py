@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -39,6 +38,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from wecom_app import jsonin
 from wecom_app.digits import is_digits
 from wecom_app.protocol.errors import ProtocolError
 
@@ -249,7 +249,7 @@ def parse_chat_data(raw: bytes | str) -> ChatDataBatch:
     raises — it is returned in :attr:`ChatDataBatch.malformed`.
     """
     try:
-        doc = json.loads(raw)
+        doc = jsonin.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise MalformedChatData(f"GetChatData answer is not JSON: {exc}") from exc
     if not isinstance(doc, dict):
@@ -636,7 +636,7 @@ def _items(body: JsonObject, depth: int, *, container: str) -> _Extracted:
         content = item.get("content")
         if isinstance(content, str):
             try:
-                content = json.loads(content)
+                content = jsonin.loads(content)
             except ValueError:
                 problems.append(f"{where}.content is not JSON")
                 content = {"content": content}  # keep the string; it is often plain text
@@ -781,7 +781,7 @@ def _body_of(message: Mapping[str, Any], msgtype: str) -> tuple[JsonObject | Non
 def parse_message(plaintext: bytes | str) -> JsonObject:
     """Decrypted bytes → the message object (raises :class:`MalformedMessage`)."""
     try:
-        doc = json.loads(plaintext)
+        doc = jsonin.loads(plaintext)
     except (ValueError, UnicodeDecodeError) as exc:
         raise MalformedMessage(f"decrypted message is not JSON: {exc}") from exc
     if not isinstance(doc, dict):

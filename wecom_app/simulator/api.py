@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -27,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from wecom_app import jsonin
 from wecom_app.simulator import (
     api_contacts,
     api_external,
@@ -122,8 +122,8 @@ async def _json_body(request: Request) -> JsonObject:
     if not raw.strip():
         return {}
     try:
-        parsed: Any = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        parsed: Any = jsonin.loads(raw)
+    except (UnicodeDecodeError, ValueError):
         raise ApiError(BAD_JSON) from None
     if not isinstance(parsed, dict):
         raise ApiError(BAD_JSON)

@@ -45,6 +45,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from wecom_app import jsonin
 from wecom_app.archive.sim_source import (
     CHATDATA_PATH,
     FINISH_HEADER,
@@ -359,7 +360,7 @@ def _error(exc: SimArchiveError) -> JSONResponse:
 
 async def _payload(request: Request) -> JsonObject:
     try:
-        payload = await request.json()
+        payload = jsonin.loads(await request.body())
     except ValueError:
         raise SimArchiveError(10000, "body is not JSON") from None
     if not isinstance(payload, dict):

@@ -28,6 +28,7 @@ from typing import Any, Protocol
 
 import httpx
 
+from wecom_app import jsonin
 from wecom_app.config import DEFAULT_API_BASE, Settings
 from wecom_app.wecom.errors import (
     Busy,
@@ -280,7 +281,7 @@ def _parse(response: httpx.Response, method: str, path: str) -> JSONObject:
             retry_safe=method == "GET" or response.status_code in _GATEWAY_STATUSES,
         )
     try:
-        data = response.json()
+        data = jsonin.loads(response.content)
     except ValueError:
         raise Unreachable(-1, "the answer is not JSON", path, retry_safe=method == "GET") from None
     if not isinstance(data, dict):
