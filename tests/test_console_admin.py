@@ -5,39 +5,27 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from tests.conftest import TEST_AES_KEY, TEST_CALLBACK_TOKEN, TEST_SUITE_ID, FakeClock
+from tests.conftest import TEST_AES_KEY, TEST_CALLBACK_TOKEN, TEST_SUITE_ID
 from tests.test_console_support import (
     CORP_SECRET,
     Browser,
     ConsoleWorld,
     console_routes,
-    console_world,
+    console_world_fixture,  # noqa: F401 (world)
 )
 from wecom_app.archive import keys as archive_keys
-from wecom_app.kv import KV
 from wecom_app.simulator.generator import generate_org
 from wecom_app.store.archive import ArchiveKey, ArchiveSettings
 from wecom_app.store.directory import ConsoleRole, SyncRun
 from wecom_app.store.models import Corp, InboxEvent
 
 ARCHIVE_SECRET = "archive-secret-for-console-tests-0123456789"
-
-
-@pytest.fixture
-async def world(
-    tmp_path: Path, database: str, kv: KV, clock: FakeClock
-) -> AsyncIterator[ConsoleWorld]:
-    async with console_world(tmp_path, database, kv, clock) as built:
-        yield built
 
 
 def rsa_pem(

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import FakeClock
-from tests.test_console_support import Browser, ConsoleWorld, console_routes, console_world
-from wecom_app.kv import KV
+from tests.test_console_support import (
+    Browser,
+    ConsoleWorld,
+    console_routes,
+    console_world_fixture,  # noqa: F401 (world)
+)
 from wecom_app.store.directory import ConsoleRole
 
 pytestmark = pytest.mark.slow
@@ -72,14 +73,6 @@ FIELDS = [
     "filename",
 ]
 JSON = {"content-type": "application/json"}
-
-
-@pytest.fixture
-async def world(
-    tmp_path: Path, database: str, kv: KV, clock: FakeClock
-) -> AsyncIterator[ConsoleWorld]:
-    async with console_world(tmp_path, database, kv, clock) as built:
-        yield built
 
 
 def _fill(template: str, value: str) -> str:

@@ -9,7 +9,6 @@ exchanges the code with the simulator (``auth/getuserinfo`` for the self-built o
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -18,26 +17,22 @@ import pytest
 from itsdangerous import URLSafeSerializer
 from starlette.responses import Response
 
-from tests.conftest import TEST_SUITE_ID, FakeClock
-from tests.test_console_support import Browser, ConsoleWorld, console_routes, console_world
+from tests.conftest import TEST_SUITE_ID
+from tests.test_console_support import (
+    Browser,
+    ConsoleWorld,
+    console_routes,
+    console_world_fixture,  # noqa: F401 (world)
+)
 from wecom_app.config import ConfigError, Settings
 from wecom_app.consoles import web
 from wecom_app.consoles.auth import sign_in_hosts
-from wecom_app.kv import KV
 from wecom_app.simulator.generator import generate_org
 from wecom_app.store.directory import ConsoleRole
 from wecom_app.store.models import Corp, Employee
 
 COOKIE = web.CONSOLE_COOKIE
 PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
-
-
-@pytest.fixture
-async def world(
-    tmp_path: Path, database: str, kv: KV, clock: FakeClock
-) -> AsyncIterator[ConsoleWorld]:
-    async with console_world(tmp_path, database, kv, clock) as built:
-        yield built
 
 
 async def me(browser: Browser) -> httpx.Response:

@@ -16,35 +16,28 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from tortoise import Tortoise
 from tortoise.fields import CharField
 from tortoise.fields.relational import ForeignKeyFieldInstance, OneToOneFieldInstance
 
-from tests.conftest import FakeClock
-from tests.test_console_support import Browser, ConsoleWorld, console_routes, console_world
+from tests.test_console_support import (
+    Browser,
+    ConsoleWorld,
+    console_routes,
+    console_world_fixture,  # noqa: F401 (world)
+)
 from wecom_app.archive import keys as archive_keys
-from wecom_app.kv import KV
 from wecom_app.simulator.state import Org
 from wecom_app.store.archive import ArchiveSettings
 from wecom_app.store.db import db
 from wecom_app.store.directory import ConsoleRole, SyncRun
 from wecom_app.store.models import Corp, InboxEvent
-
-
-@pytest.fixture
-async def world(
-    tmp_path: Path, database: str, kv: KV, clock: FakeClock
-) -> AsyncIterator[ConsoleWorld]:
-    async with console_world(tmp_path, database, kv, clock) as built:
-        yield built
 
 
 @dataclass
