@@ -45,7 +45,22 @@ HOSTILE_VALUES: list[Any] = [
 ]
 PATH_VALUES = ["0", "-1", "99999999999999999999", "%00", "..%2F..", "好" * 300, "a b"]
 JSON = {"content-type": "application/json"}
-QUERY_VALUES = ["", "-1", "¹", "9" * 40, "\x00", "好" * 2000, "[]", "a&b=c"]
+QUERY_VALUES = [
+    "",
+    "-1",
+    "¹",
+    "9" * 40,
+    "\x00",
+    "好" * 2000,
+    "[]",
+    "a&b=c",
+    '"未闭合',
+    "a OR NOT b",
+    "*",
+    "NEAR(a b)",
+    "%",
+    "\\",
+]
 
 
 @pytest.fixture
