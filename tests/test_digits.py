@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from starlette.routing import Match, Route
 
-from wecom_app.digits import is_digits, parse_id
+from wecom_app.digits import id_or_text, is_digits, parse_id
+from wecom_app.path_ids import use_bounded_ids
 
 
 @pytest.mark.parametrize("text", ["0", "42", "1709514027", "007"])
@@ -26,3 +28,26 @@ def test_ids_fit_a_bigint_or_are_none(text: str, expected: int | None) -> None:
     assert parse_id(text) == expected
     if expected is not None:
         assert expected < 2**63
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("42", 42), ("0", 0), ("wmAbC", "wmAbC"), ("9" * 19, "9" * 19), ("¹", "¹")],
+)
+def test_references_are_ids_when_they_fit(text: str, expected: int | str) -> None:
+    assert id_or_text(text) == expected
+
+
+def test_int_path_parameters_hold_at_most_18_digits() -> None:
+    use_bounded_ids()
+
+    async def endpoint(request: object) -> None:  # pragma: no cover - never called
+        return None
+
+    route = Route("/notes/{note_id:int}", endpoint)
+    fits = {"type": "http", "method": "GET", "path": "/notes/" + "9" * 18}
+    match, child = route.matches(fits)
+    assert match is Match.FULL
+    assert child["path_params"] == {"note_id": 10**18 - 1}
+    too_long = {**fits, "path": "/notes/" + "9" * 19}
+    assert route.matches(too_long)[0] is Match.NONE  # a 404, never an overflow

@@ -185,3 +185,12 @@ async def test_nul_in_a_url_is_refused_before_any_handler(world: SidebarWorld) -
         assert answer.json()["error"] == "bad_request"
     control = await client.get(f"/sidebar/api/customers/{customer}/messages?q=%01")
     assert control.status_code == 200  # other control characters are only text
+
+
+async def test_an_id_too_long_for_the_database_is_not_found(world: SidebarWorld) -> None:
+    client = world.client_for(world.sellers()[0])
+    answer = await client.post(f"/sidebar/api/quick-replies/{'9' * 19}/used")
+    assert answer.status_code == 404
+    fits = await client.post(f"/sidebar/api/quick-replies/{'9' * 18}/used")
+    assert fits.status_code == 404  # routed, looked up, not there
+    assert fits.json()["error"] == "not_found"

@@ -24,3 +24,10 @@ def parse_id(text: str) -> int | None:
     if is_digits(text) and len(text) <= ID_MAX_DIGITS:
         return int(text)
     return None
+
+
+def id_or_text(text: str) -> int | str:
+    """A reference typed by a person: an id when it is one (:func:`parse_id`), else the
+    text as it is (an external_userid, a chat id)."""
+    parsed = parse_id(text)
+    return text if parsed is None else parsed

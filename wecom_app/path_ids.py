@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from starlette.convertors import IntegerConvertor, register_url_convertor
 
+from wecom_app.digits import ID_MAX_DIGITS
+
 
 class BoundedIntConvertor(IntegerConvertor):
-    regex = "[0-9]{1,18}"
+    regex = f"[0-9]{{1,{ID_MAX_DIGITS}}}"
 
 
 def use_bounded_ids() -> None:

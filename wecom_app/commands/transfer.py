@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from wecom_app.config import ConfigError, Settings
-from wecom_app.digits import is_digits
+from wecom_app.digits import id_or_text
 from wecom_app.store.models import Corp
 from wecom_app.store.transfer import TransferPlan
 from wecom_app.transfer import PlanError, PlanOptions, TransferService, rules
@@ -157,7 +157,7 @@ async def cmd_plan(service: TransferService, corp: Corp, args: argparse.Namespac
 
 async def cmd_edit(service: TransferService, corp: Corp, args: argparse.Namespace) -> int:
     plan = await service.get_plan(corp, args.plan_id)
-    refs: list[int | str] = [int(i) if is_digits(i) else i for i in args.items]
+    refs = [id_or_text(i) for i in args.items]
     result = await service.edit(
         plan, refs, takeover=args.takeover, exclude=args.exclude, include=args.include
     )

@@ -37,7 +37,7 @@ from starlette.routing import BaseRoute
 
 from wecom_app.consoles import web
 from wecom_app.consoles.web import Principal
-from wecom_app.digits import is_digits, parse_id
+from wecom_app.digits import id_or_text, parse_id
 from wecom_app.store.models import Employee
 from wecom_app.store.transfer import TransferPlan, TransferSettings
 from wecom_app.transfer import PlanError, PlanOptions, TransferService, rules
@@ -393,9 +393,7 @@ def routes(services: Services) -> list[BaseRoute]:
                 await runner.cancel(plan)
                 return web.redirect(f"{PAGES}/{plan.id}", notice="plan_cancelled")
             if action == "edit":
-                refs: list[int | str] = [
-                    int(r) if is_digits(r) else r for r in str(form.get("items", "")).split()
-                ]
+                refs = [id_or_text(r) for r in str(form.get("items", "")).split()]
                 if not refs:
                     raise web.BadRequest("name the items to change")
                 successor = str(form.get("successor", "")).strip()
