@@ -41,6 +41,7 @@ from sidebar.http import BadBody, error, forbidden, json_bytes, json_ok, no_stor
 from sidebar.service import SidebarService
 from sidebar.session import CSRF_HEADER, OAuthState, Session
 from wecom_app.consoles import web
+from wecom_app.path_ids import use_bounded_ids
 from wecom_app.store.directory import Tag, TagGroup
 from wecom_app.store.models import Corp, Employee
 from wecom_app.wecom.errors import InvalidCode, RateLimited, WeComError
@@ -605,6 +606,7 @@ class SidebarRoutes:
     # -- the table ---------------------------------------------------------------------------
 
     def routes(self) -> list[BaseRoute]:
+        use_bounded_ids()  # the :bigint ids below
         c, a, adm = self.customer, self.api, self.admin
         base = "/sidebar/api/customers/{external_userid}"
         replies_path = "/sidebar/api/quick-replies"
@@ -630,7 +632,7 @@ class SidebarRoutes:
             Route(base + "/remark", c(self.customer_remark, write=True), methods=["POST"]),
             Route(base + "/notes", c(self.customer_note, write=True), methods=["POST"]),
             Route(
-                base + "/notes/{note_id:int}",
+                base + "/notes/{note_id:bigint}",
                 c(self.customer_note_delete, write=True),
                 methods=["DELETE"],
             ),
@@ -638,7 +640,7 @@ class SidebarRoutes:
             Route(base + "/fields", c(self.customer_fields, write=True), methods=["PUT"]),
             Route(base + "/reminders", c(self.customer_reminder, write=True), methods=["POST"]),
             Route(
-                base + "/reminders/{reminder_id:int}/done",
+                base + "/reminders/{reminder_id:bigint}/done",
                 c(self.customer_reminder_done, write=True),
                 methods=["POST"],
             ),

@@ -187,10 +187,15 @@ async def test_nul_in_a_url_is_refused_before_any_handler(world: SidebarWorld) -
     assert control.status_code == 200  # other control characters are only text
 
 
-async def test_an_id_too_long_for_the_database_is_not_found(world: SidebarWorld) -> None:
-    client = world.client_for(world.sellers()[0])
-    answer = await client.post(f"/sidebar/api/quick-replies/{'9' * 19}/used")
-    assert answer.status_code == 404
-    fits = await client.post(f"/sidebar/api/quick-replies/{'9' * 18}/used")
-    assert fits.status_code == 404  # routed, looked up, not there
-    assert fits.json()["error"] == "not_found"
+async def test_an_id_too_long_for_its_column_is_not_found(world: SidebarWorld) -> None:
+    userid = world.sellers()[0]
+    client = world.client_for(userid)
+    base = f"/sidebar/api/customers/{world.followed_by(userid)[0]}"
+    for url, fits, too_long in (
+        ("/sidebar/api/quick-replies/{}/used", str(2**31 - 1), str(2**31)),  # INTEGER
+        (base + "/reminders/{}/done", "9" * 18, "9" * 19),  # BIGINT
+    ):
+        assert (await client.post(url.format(too_long))).status_code == 404
+        routed = await client.post(url.format(fits))
+        assert routed.status_code == 404  # routed, looked up, not there
+        assert routed.json()["error"] == "not_found", routed.text

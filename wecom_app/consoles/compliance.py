@@ -26,6 +26,7 @@ from starlette.routing import BaseRoute
 from wecom_app.archive.tokenise import initialise as initialise_tokeniser
 from wecom_app.consoles import web
 from wecom_app.digits import parse_id
+from wecom_app.path_ids import use_bounded_ids
 from wecom_app.search.access import AccessDenied, Viewer, viewer_for
 from wecom_app.search.alerts import RuleError
 from wecom_app.search.query import QueryError, parse_query, parse_request
@@ -95,6 +96,7 @@ async def _warm_segmenter() -> None:
 
 
 def routes(services: Services) -> list[BaseRoute]:
+    use_bounded_ids()  # the :bigint ids below
     site = web.console(services)
     service = Compliance(clock=services.clock, media_dir=services.settings.media_dir)
 
@@ -426,28 +428,28 @@ def routes(services: Services) -> list[BaseRoute]:
     post = ("POST",)
     return [
         page(f"{PREFIX}/", search_page),
-        page(f"{PREFIX}/context/{{message_id:int}}", context_page),
+        page(f"{PREFIX}/context/{{message_id:bigint}}", context_page),
         page(f"{PREFIX}/conversation", conversation_page),
         page(f"{PREFIX}/export", export),
         page(f"{PREFIX}/saved", save_search, post),
         page(f"{PREFIX}/saved/{{saved_id:int}}/delete", delete_search, post),
         page(f"{PREFIX}/alerts", alerts_page),
-        page(f"{PREFIX}/alerts/{{alert_id:int}}/ack", ack, post),
+        page(f"{PREFIX}/alerts/{{alert_id:bigint}}/ack", ack, post),
         page(f"{PREFIX}/rules", add_rule, post),
         page(f"{PREFIX}/rules/{{rule_id:int}}/toggle", toggle_rule, post),
         page(f"{PREFIX}/holds", holds_page),
         page(f"{PREFIX}/holds", add_hold, post),
         page(f"{PREFIX}/holds/{{hold_id:int}}/release", release_hold, post),
         page(f"{PREFIX}/audit", audit_page),
-        page(f"{PREFIX}/media/{{media_id:int}}", media),
+        page(f"{PREFIX}/media/{{media_id:bigint}}", media),
         api(f"{PREFIX}/api/search", search_api),
-        api(f"{PREFIX}/api/context/{{message_id:int}}", context_api),
+        api(f"{PREFIX}/api/context/{{message_id:bigint}}", context_api),
         api(f"{PREFIX}/api/conversation", conversation_api),
         api(f"{PREFIX}/api/export", export),
         api(f"{PREFIX}/api/saved", saved_api, ("GET", "POST")),
         api(f"{PREFIX}/api/saved/{{saved_id:int}}", saved_delete_api, ("DELETE",)),
         api(f"{PREFIX}/api/alerts", alerts_api),
-        api(f"{PREFIX}/api/alerts/{{alert_id:int}}/ack", ack, post),
+        api(f"{PREFIX}/api/alerts/{{alert_id:bigint}}/ack", ack, post),
         api(f"{PREFIX}/api/rules", rules_api, ("GET", "POST")),
         api(f"{PREFIX}/api/audit", audit_api),
         api(f"{PREFIX}/api/audit/verify", audit_verify_api),
