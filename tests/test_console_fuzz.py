@@ -28,6 +28,7 @@ VALUES = [
     "",
     " ",
     "-1",
+    "2147483648",  # one past INTEGER
     "0",
     "¹",
     "9" * 40,
@@ -42,7 +43,17 @@ VALUES = [
 ]
 # what a search box is typed, besides VALUES: index-engine syntax must stay plain text
 SEARCH_VALUES = ['"未闭合', "a OR b AND NOT c", "*", "NEAR(a b)", "好 -坏", "^", "%", "_", "\\"]
-PATH_VALUES = ["0", "-1", "99999999999999999999", "%00", "好" * 300, "a b", "..%2F"]
+PATH_VALUES = [
+    "0",
+    "-1",
+    "2147483648",
+    "9" * 18,
+    "99999999999999999999",
+    "%00",
+    "好" * 300,
+    "a b",
+    "..%2F",
+]
 FIELDS = [
     "q",
     "name",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from starlette.routing import Match, Route
 
-from wecom_app.digits import id_or_text, is_digits, parse_id
+from wecom_app.digits import INT32_MAX, id_or_text, is_digits, parse_id
 from wecom_app.path_ids import use_bounded_ids
 
 
@@ -28,6 +28,11 @@ def test_ids_fit_a_bigint_or_are_none(text: str, expected: int | None) -> None:
     assert parse_id(text) == expected
     if expected is not None:
         assert expected < 2**63
+
+
+def test_ids_of_integer_columns_stop_at_int32() -> None:
+    assert parse_id(str(2**31 - 1), max_value=INT32_MAX) == 2**31 - 1
+    assert parse_id(str(2**31), max_value=INT32_MAX) is None
 
 
 @pytest.mark.parametrize(

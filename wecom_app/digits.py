@@ -14,15 +14,20 @@ def is_digits(text: str) -> bool:
     return text.isascii() and text.isdigit()
 
 
-# Ids and counters from outside are stored in BIGINT (signed 64-bit) columns: 18 digits
-# always fit, and neither SQLite nor PostgreSQL takes a larger number.
+# Ids from outside go to INTEGER (signed 32-bit, SERIAL) or BIGINT (BIGSERIAL) columns;
+# PostgreSQL refuses a larger number ("out of int32 range"), SQLite one beyond 64 bits.
+# 18 digits always fit a BIGINT.
 ID_MAX_DIGITS = 18
+INT32_MAX = 2**31 - 1
+BIGINT_MAX = 2**63 - 1
 
 
-def parse_id(text: str) -> int | None:
-    """``text`` as a non-negative id that fits a BIGINT column, or None."""
+def parse_id(text: str, *, max_value: int = BIGINT_MAX) -> int | None:
+    """``text`` as a non-negative id no larger than ``max_value`` (a BIGINT column's by
+    default; pass :data:`INT32_MAX` for an INTEGER one), or None."""
     if is_digits(text) and len(text) <= ID_MAX_DIGITS:
-        return int(text)
+        value = int(text)
+        return value if value <= max_value else None
     return None
 
 

@@ -22,8 +22,6 @@ from starlette.convertors import IntegerConvertor, register_url_convertor
 
 from wecom_app.digits import ID_MAX_DIGITS
 
-INT32_MAX: Final = 2**31 - 1
-
 # 0..2147483647 as a regex: up to 9 digits always fit; 10 digits fit below 2147483648,
 # spelled out digit by digit.
 _INT32: Final = (

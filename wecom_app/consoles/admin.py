@@ -29,7 +29,7 @@ from wecom_app.archive.status import archive_status
 from wecom_app.config import SelfBuiltApp
 from wecom_app.consoles import auth, web
 from wecom_app.consoles.web import Principal
-from wecom_app.digits import is_digits, parse_id
+from wecom_app.digits import INT32_MAX, is_digits, parse_id
 from wecom_app.protocol.archive import PrivateKeyError
 from wecom_app.protocol.crypto import decode_aes_key
 from wecom_app.protocol.errors import AesKeyError
@@ -655,7 +655,7 @@ def routes(services: Services) -> list[BaseRoute]:
 
     async def role_revoke(request: Request, who: Principal) -> Response:
         raw = request.path_params.get("role_id", "")
-        role_id = parse_id(raw)
+        role_id = parse_id(raw, max_value=INT32_MAX)  # console_roles.id is a SERIAL
         role = None
         if role_id is not None:
             role = await who.scoped(ConsoleRole).filter(id=role_id).first()
