@@ -181,14 +181,14 @@ PARAM = re.compile(r"\{(\w+)(?::(\w+))?\}")
 def targets(path: str, target: Tenant, rows: Snapshot) -> list[str]:
     """URLs for ``path`` aimed at ``target``.
 
-    A parameter with a sample takes each of its values. An integer parameter without
-    one (a new console's ``{plan_id:int}``) takes the ids of the target's rows in the
-    tables its name points at (``plan`` → ``TransferPlan``), plus 1–3 (fresh tables
-    number from 1, whichever tenant a row belongs to). Any other parameter needs a
-    sample.
+    A parameter with a sample takes each of its values. An integer parameter (``int``
+    or ``bigint``) without one (a new console's ``{plan_id:int}``) takes the ids of the
+    target's rows in the tables its name points at (``plan`` → ``TransferPlan``), plus
+    1–3 (fresh tables number from 1, whichever tenant a row belongs to). Any other
+    parameter needs a sample.
     """
     params = PARAM.findall(path)
-    unknown = [name for name, kind in params if name not in SAMPLES and kind != "int"]
+    unknown = [n for n, kind in params if n not in SAMPLES and kind not in ("int", "bigint")]
     assert not unknown, f"add a sample for path parameter(s) {unknown} of {path} to SAMPLES"
     choices = [
         SAMPLES[name](target) if name in SAMPLES else [str(i) for i in row_ids(rows, name)]
