@@ -37,3 +37,20 @@ async def post_event(
 ) -> httpx.Response:
     signed = seal(crypto or corp_crypto(), event_xml(fields), timestamp=int(clock()))
     return await client.post(url, params=signed.query, content=signed.body.encode())
+
+
+# Hostile path values for the route fuzz tests (test_sidebar_fuzz, test_console_fuzz):
+# below zero, one past an INTEGER id, the most a BIGINT id holds, past it, NUL, traversal,
+# long and spaced text.
+HOSTILE_PATH_VALUES = [
+    "0",
+    "-1",
+    "2147483648",
+    "9" * 18,
+    "99999999999999999999",
+    "%00",
+    "..%2F",
+    "..%2F..",
+    "好" * 300,
+    "a b",
+]

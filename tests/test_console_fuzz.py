@@ -14,6 +14,7 @@ import random
 
 import pytest
 
+from tests.helpers import HOSTILE_PATH_VALUES
 from tests.test_console_support import (
     Browser,
     ConsoleWorld,
@@ -43,17 +44,6 @@ VALUES = [
 ]
 # what a search box is typed, besides VALUES: index-engine syntax must stay plain text
 SEARCH_VALUES = ['"未闭合', "a OR b AND NOT c", "*", "NEAR(a b)", "好 -坏", "^", "%", "_", "\\"]
-PATH_VALUES = [
-    "0",
-    "-1",
-    "2147483648",
-    "9" * 18,
-    "99999999999999999999",
-    "%00",
-    "好" * 300,
-    "a b",
-    "..%2F",
-]
 FIELDS = [
     "q",
     "name",
@@ -108,7 +98,7 @@ async def _fuzz_route(browser: Browser, csrf: str, method: str, template: str) -
     path = _fill(template, "default")
     headers = {"X-CSRF-Token": csrf}
     if "{" in template:
-        for value in PATH_VALUES:
+        for value in HOSTILE_PATH_VALUES:
             hostile = _fill(template, value)
             answer = await browser.app.request(method, hostile, headers=headers)
             _assert_clear(answer.status_code, answer.text, f"{method} {hostile}")

@@ -19,6 +19,7 @@ import httpx
 import pytest
 from starlette.routing import Route
 
+from tests.helpers import HOSTILE_PATH_VALUES
 from tests.test_sidebar_support import SidebarWorld, sidebar_world
 from wecom_app.kv import KV
 from wecom_app.store.directory import ConsoleRole
@@ -42,17 +43,6 @@ HOSTILE_VALUES: list[Any] = [
     [None, 1, "a", {}],
     {},
     {"a": {"b": {"c": [1, {"d": None}]}}},
-]
-PATH_VALUES = [
-    "0",
-    "-1",
-    "2147483648",
-    "9" * 18,
-    "99999999999999999999",
-    "%00",
-    "..%2F..",
-    "好" * 300,
-    "a b",
 ]
 JSON = {"content-type": "application/json"}
 QUERY_VALUES = [
@@ -155,7 +145,7 @@ async def test_no_route_answers_500_to_hostile_input(world: SidebarWorld) -> Non
             path = path.replace(f"{{{name}}}", value).replace(f"{{{name}:int}}", value)
         # hostile path values, one parameter at a time
         for name in params:
-            for value in PATH_VALUES:
+            for value in HOSTILE_PATH_VALUES:
                 hostile = template.replace(f"{{{name}}}", value)
                 if hostile == template:
                     continue
