@@ -23,8 +23,8 @@ from starlette.types import Receive, Scope, Send
 from callbacks.credentials import SEALED_FIELDS, seal_payload
 from callbacks.endpoints import Endpoint, EndpointResolver, UnknownEndpoint, valid_corp_id
 from callbacks.inbox import InboxWriter, NewInboxRow, StorageUnavailable
-from wecom_app.digits import is_digits
 from wecom_app.metrics import Metrics
+from wecom_app.protocol.digits import is_digits
 from wecom_app.protocol.errors import (
     BodyTooLargeError,
     ProtocolError,

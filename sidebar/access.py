@@ -7,7 +7,7 @@ An employee sees a customer when
    not lost the customer since (no relation of theirs, or an active one) — a completed
    transfer may be known before the directory sync shows the new relation; or
 3. an admin made them a manager (``ConsoleRole(role="manager")``, the console's
-   :func:`~wecom_app.consoles.web.manager_scope`) whose scope — userids and departments,
+   :func:`~wecom_app.consoles.roles.manager_scope`) whose scope — userids and departments,
    departments including their sub-departments — holds an employee who follows the
    customer.
 
@@ -29,7 +29,7 @@ from functools import cached_property
 from typing import Any
 
 from sidebar.sql import fetch, marks
-from wecom_app.consoles import web
+from wecom_app import roles
 from wecom_app.store.models import Corp
 
 ACTIVE_TENANT = ("active", "disconnected")
@@ -163,7 +163,7 @@ async def group_grant(corp_pk: int, viewer: str, chat_id: str) -> GroupGrant | N
 async def managed_among(corp_pk: int, viewer: str, userids: Iterable[str]) -> tuple[str, ...]:
     """Those of ``userids`` inside the viewer's manager scope (empty if not a manager).
 
-    The scope is the console's (:func:`wecom_app.consoles.web.manager_scope`): userids,
+    The scope is the console's (:func:`wecom_app.consoles.roles.manager_scope`): userids,
     and departments together with every department below them.
     """
     candidates = [u for u in dict.fromkeys(userids) if u and u != viewer]
@@ -172,7 +172,7 @@ async def managed_among(corp_pk: int, viewer: str, userids: Iterable[str]) -> tu
     corp = await Corp.filter(id=corp_pk).first()
     if corp is None:
         return ()
-    scope = await web.manager_scope(corp, viewer)
+    scope = await roles.manager_scope(corp, viewer)
     if scope is None or scope.empty:
         return ()
     inside = {u for u in candidates if u in scope.userids}

@@ -28,7 +28,7 @@ from starlette.routing import BaseRoute
 from sidebar import replies, tenant, verify_files
 from wecom_app.consoles import web
 from wecom_app.consoles.web import Principal
-from wecom_app.digits import is_digits
+from wecom_app.protocol.digits import is_digits
 from wecom_app.store.sidebar import QuickReply
 
 if TYPE_CHECKING:

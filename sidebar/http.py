@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from sidebar.service import encode
-from wecom_app import jsonin
+from wecom_app.protocol import jsonin
 
 MAX_BODY = 64 * 1024
 FORBIDDEN = {"error": "forbidden"}

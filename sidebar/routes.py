@@ -5,7 +5,7 @@ sign-in URL); every change also needs the session's CSRF token in ``X-CSRF-Token
 (403). Every endpoint about a customer or a group chat asks :mod:`sidebar.access`
 first and answers the same 403 ``{"error": "forbidden"}`` whether the thing does not
 exist or may not be seen. Admin endpoints need the console's ``admin`` role
-(:func:`wecom_app.consoles.web.effective_roles`), checked on every request.
+(:func:`wecom_app.consoles.roles.effective_roles`), checked on every request.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from sidebar.access import CustomerGrant
 from sidebar.http import BadBody, error, forbidden, json_bytes, json_ok, no_store, read_json
 from sidebar.service import SidebarService
 from sidebar.session import CSRF_HEADER, OAuthState, Session
+from wecom_app import roles
 from wecom_app.consoles import web
 from wecom_app.path_ids import use_bounded_ids
 from wecom_app.store.directory import Tag, TagGroup
@@ -168,8 +169,8 @@ class SidebarRoutes:
             ).first()
             if corp is None:
                 return forbidden()
-            roles = await web.effective_roles(self.services.settings, corp, session.userid)
-            if "admin" not in roles:
+            granted = await roles.effective_roles(self.services.settings, corp, session.userid)
+            if "admin" not in granted:
                 return forbidden()
             return await handler(request, session)
 

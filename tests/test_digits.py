@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from starlette.routing import Match, Route
 
-from wecom_app.digits import INT32_MAX, id_or_text, is_digits, parse_id
 from wecom_app.path_ids import use_bounded_ids
+from wecom_app.protocol.digits import INT32_MAX, id_or_text, is_digits, parse_id
 
 
 @pytest.mark.parametrize("text", ["0", "42", "1709514027", "007"])

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from wecom_app.jsonin import NotText, TooDeep, loads, loads_text
+from wecom_app.protocol.jsonin import NotText, TooDeep, loads, loads_text
 
 DEEP = b"[" * 100_000 + b"]" * 100_000
 

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from wecom_app import signals, timeline
-from wecom_app.digits import is_digits
+from wecom_app.protocol.digits import is_digits
 from wecom_app.protocol.events import ChangeContact, ChangeExternalChat, ChangeExternalContact
 from wecom_app.protocol.xml import text as xml_text
 from wecom_app.store.directory import Department, FollowRelation

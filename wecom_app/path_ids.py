@@ -20,7 +20,7 @@ from typing import Final
 
 from starlette.convertors import IntegerConvertor, register_url_convertor
 
-from wecom_app.digits import ID_MAX_DIGITS
+from wecom_app.protocol.digits import ID_MAX_DIGITS
 
 # 0..2147483647 as a regex: up to 9 digits always fit; 10 digits fit below 2147483648,
 # spelled out digit by digit.

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from wecom_app.config import ConfigError, Settings
-from wecom_app.digits import id_or_text
+from wecom_app.protocol.digits import id_or_text
 from wecom_app.store.models import Corp
 from wecom_app.store.transfer import TransferPlan
 from wecom_app.transfer import PlanError, PlanOptions, TransferService, rules

@@ -22,16 +22,16 @@ from starlette.routing import BaseRoute
 from tortoise.functions import Count
 
 from callbacks import inbox
-from wecom_app import install, sync
+from wecom_app import install, roles, sync
 from wecom_app.archive import keys as archive_keys
 from wecom_app.archive.runtime import runtime_for
 from wecom_app.archive.status import archive_status
 from wecom_app.config import SelfBuiltApp
 from wecom_app.consoles import auth, web
 from wecom_app.consoles.web import Principal
-from wecom_app.digits import INT32_MAX, is_digits, parse_id
 from wecom_app.protocol.archive import PrivateKeyError
 from wecom_app.protocol.crypto import decode_aes_key
+from wecom_app.protocol.digits import INT32_MAX, is_digits, parse_id
 from wecom_app.protocol.errors import AesKeyError
 from wecom_app.store.archive import ArchiveKey, ArchiveSettings
 from wecom_app.store.directory import ConsoleRole, Department, SyncRun
@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ADMIN = ("admin",)
-ANY_ROLE = web.ROLES
+ANY_ROLE = roles.ROLES
 REPLAYABLE = ("failed", "no_handler")
 ACTIVE_SYNC = ("queued", "running", "paused")  # a failed run may be resumed ("sync now")
 PROGRESS_KEYS = ("departments", "employees", "tags", "relations", "group_chats")
@@ -192,7 +192,7 @@ class RoleRow:
 async def roles_view(services: Services, who: Principal) -> list[RoleRow]:
     names = {e.userid: e.name for e in await who.scoped(Employee).only("id", "userid", "name")}
     rows: list[RoleRow] = []
-    install_admins = web.org_admins(services.settings, who.corp)
+    install_admins = roles.org_admins(services.settings, who.corp)
     source = "WECOM_ADMIN_USERIDS" if who.corp.mode == "self_built" else "install"
     for userid in sorted(install_admins):
         rows.append(
@@ -210,7 +210,7 @@ async def roles_view(services: Services, who: Principal) -> list[RoleRow]:
                 role.role,
                 {k: [str(x) for x in v] for k, v in scope.items() if isinstance(v, list)},
                 role.granted_by,
-                revocable=role.role in web.GRANTABLE_ROLES,
+                revocable=role.role in roles.GRANTABLE_ROLES,
             )
         )
     return rows
@@ -575,7 +575,7 @@ def routes(services: Services) -> list[BaseRoute]:
                 "roles": await roles_view(services, who),
                 "employees": employees,
                 "departments": departments,
-                "grantable": web.GRANTABLE_ROLES,
+                "grantable": roles.GRANTABLE_ROLES,
                 "error": error,
             },
             status_code=status_code,
@@ -607,7 +607,7 @@ def routes(services: Services) -> list[BaseRoute]:
         form = await request.form()
         userid = _text(form, "userid", 64)
         role = _text(form, "role", 16)
-        if role not in web.GRANTABLE_ROLES:
+        if role not in roles.GRANTABLE_ROLES:
             return await _roles_page(request, who, "Admins can grant compliance or manager.", 400)
         employee = (
             await who.scoped(Employee).filter(userid=userid).exclude(status="resigned").first()
@@ -659,7 +659,7 @@ def routes(services: Services) -> list[BaseRoute]:
         role = None
         if role_id is not None:
             role = await who.scoped(ConsoleRole).filter(id=role_id).first()
-        if role is None or role.role not in web.GRANTABLE_ROLES:
+        if role is None or role.role not in roles.GRANTABLE_ROLES:
             raise web.NotFound("No such role in this organisation.")
         await role.delete()
         log.info(

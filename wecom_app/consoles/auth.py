@@ -33,7 +33,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute
 
-from wecom_app import install
+from wecom_app import install, roles
 from wecom_app.config import DEFAULT_API_BASE, Settings
 from wecom_app.consoles import web
 from wecom_app.store.models import Corp
@@ -201,9 +201,11 @@ def routes(services: Services) -> list[BaseRoute]:
                 },
                 status_code=403,
             )
-        roles = await web.effective_roles(settings, corp, userid)
-        await site.sign_in(request, corp.corp_id, userid, roles)
-        log.info("console sign-in: corp %s member %s roles %s", corp.corp_id, userid, sorted(roles))
+        granted = await roles.effective_roles(settings, corp, userid)
+        await site.sign_in(request, corp.corp_id, userid, granted)
+        log.info(
+            "console sign-in: corp %s member %s roles %s", corp.corp_id, userid, sorted(granted)
+        )
         return RedirectResponse(
             web.safe_next(pending.get("next"), HOME, site.next_prefixes), status_code=303
         )

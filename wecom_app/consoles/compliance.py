@@ -25,8 +25,8 @@ from starlette.routing import BaseRoute
 
 from wecom_app.archive.tokenise import initialise as initialise_tokeniser
 from wecom_app.consoles import web
-from wecom_app.digits import parse_id
 from wecom_app.path_ids import use_bounded_ids
+from wecom_app.protocol.digits import parse_id
 from wecom_app.search.access import AccessDenied, Viewer, viewer_for
 from wecom_app.search.alerts import RuleError
 from wecom_app.search.query import QueryError, parse_query, parse_request

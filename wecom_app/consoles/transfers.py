@@ -37,7 +37,7 @@ from starlette.routing import BaseRoute
 
 from wecom_app.consoles import web
 from wecom_app.consoles.web import Principal
-from wecom_app.digits import id_or_text, parse_id
+from wecom_app.protocol.digits import id_or_text, parse_id
 from wecom_app.store.models import Employee
 from wecom_app.store.transfer import TransferPlan, TransferSettings
 from wecom_app.transfer import PlanError, PlanOptions, TransferService, rules

@@ -38,8 +38,8 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from wecom_app import jsonin
-from wecom_app.digits import is_digits
+from wecom_app.protocol import jsonin
+from wecom_app.protocol.digits import is_digits
 from wecom_app.protocol.errors import ProtocolError
 
 JsonObject = dict[str, Any]

@@ -19,7 +19,7 @@ import json
 from dataclasses import dataclass, field
 from typing import TypedDict, cast
 
-from wecom_app.digits import is_digits
+from wecom_app.protocol.digits import is_digits
 from wecom_app.protocol.xml import XmlDict, XmlValue, text
 
 

@@ -28,7 +28,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Final, Literal
 
 from wecom_app.archive.tokenise import words as jieba_words
-from wecom_app.digits import is_digits
+from wecom_app.protocol.digits import is_digits
 from wecom_app.search.terms import (
     Run,
     iter_cjk_segments,

@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from wecom_app import jsonin
+from wecom_app.protocol import jsonin
 from wecom_app.simulator import (
     api_contacts,
     api_external,

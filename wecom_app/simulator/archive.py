@@ -45,7 +45,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from wecom_app import jsonin
 from wecom_app.archive.sim_source import (
     CHATDATA_PATH,
     FINISH_HEADER,
@@ -54,7 +53,8 @@ from wecom_app.archive.sim_source import (
     seal_chat_msg,
 )
 from wecom_app.archive.source import MAX_FETCH_LIMIT, MAX_MEDIA_CHUNK
-from wecom_app.digits import is_digits
+from wecom_app.protocol import jsonin
+from wecom_app.protocol.digits import is_digits
 
 JsonObject = dict[str, Any]
 

@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 from tortoise.expressions import Q
 
-from wecom_app.digits import is_digits
 from wecom_app.kv import KV, LockTimeout
+from wecom_app.protocol.digits import is_digits
 from wecom_app.store.models import Corp
 from wecom_app.store.transfer import TransferPlan
 from wecom_app.transfer import departures as leavers

@@ -28,8 +28,8 @@ from typing import Any, Protocol
 
 import httpx
 
-from wecom_app import jsonin
 from wecom_app.config import DEFAULT_API_BASE, Settings
+from wecom_app.protocol import jsonin
 from wecom_app.wecom.errors import (
     Busy,
     ConcurrencyLimited,
