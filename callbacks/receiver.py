@@ -22,7 +22,7 @@ from starlette.types import Receive, Scope, Send
 
 from callbacks.credentials import SEALED_FIELDS, seal_payload
 from callbacks.endpoints import Endpoint, EndpointResolver, UnknownEndpoint, valid_corp_id
-from callbacks.inbox import InboxWriter, NewInboxRow, StorageUnavailable
+from callbacks.inbox import InboxWriter, StorageUnavailable
 from wecom_app.metrics import Metrics
 from wecom_app.protocol.digits import is_digits
 from wecom_app.protocol.errors import (
@@ -34,6 +34,7 @@ from wecom_app.protocol.errors import (
 from wecom_app.protocol.events import dedup_key, identity
 from wecom_app.protocol.xml import envelope_encrypt, parse_xml
 from wecom_app.secretbox import SecretBox
+from wecom_app.store.inbox import NewInboxRow
 
 log = logging.getLogger(__name__)
 

@@ -9,40 +9,36 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from wecom_app.config import Settings
 from wecom_app.kv import KV
 from wecom_app.protocol.events import Event
 from wecom_app.secretbox import SecretBox
+from wecom_app.wecom_access import WeComAccess
 
 if TYPE_CHECKING:
+    from wecom_app.archive.runtime import ArchiveRuntime
     from wecom_app.services import Services
 
 
-@dataclass
+@dataclass(frozen=True)
 class HandlerContext:
-    """What a handler may use. Passed in, so tests build one with fakes.
+    """What a handler may use, built by the composition root (:mod:`wecom_app.runtime`).
 
-    ``services["app"]`` is the running :class:`wecom_app.services.Services` (for WeCom
-    access, the scheduler, ...) when the worker runs inside the app.
+    Passed in, so a test builds one with fakes. ``services`` is the core container, for
+    the services that take one (install, tenants, sync); ``archive()`` opens (once) and
+    returns the process's chat-archive runtime.
     """
 
     settings: Settings
     secrets: SecretBox
     kv: KV
+    wecom: WeComAccess
+    services: Services
+    archive: Callable[[], ArchiveRuntime]
     clock: Callable[[], float] = time.time
-    services: dict[str, object] = field(default_factory=dict)
-
-    @property
-    def app(self) -> Services:
-        from wecom_app.services import Services
-
-        app = self.services.get("app")
-        if not isinstance(app, Services):
-            raise RuntimeError("handler needs the running services")
-        return app
 
 
 class SkipEvent(Exception):

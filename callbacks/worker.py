@@ -15,11 +15,11 @@ from collections.abc import Callable
 
 from tortoise.transactions import in_transaction
 
-from callbacks import inbox
 from callbacks.registry import HandlerContext, HandlerRegistry, SkipEvent
 from wecom_app.metrics import Metrics
 from wecom_app.protocol.events import parse_event
 from wecom_app.protocol.xml import parse_xml
+from wecom_app.store import inbox
 
 log = logging.getLogger(__name__)
 

@@ -21,6 +21,7 @@ import pytest
 from wecom_app.app import create_app
 from wecom_app.config import Settings
 from wecom_app.kv import MemoryKV, RedisKV
+from wecom_app.runtime import Runtime
 from wecom_app.services import Services
 from wecom_app.store.db import close_db, db, dialect, init_db
 from wecom_app.store.migrate import migrate
@@ -185,18 +186,25 @@ def settings(tmp_path: Path, database: str) -> Settings:
 
 
 @pytest.fixture
-async def services(
+async def runtime(
     settings: Settings, kv: MemoryKV | RedisKV, clock: FakeClock
-) -> AsyncIterator[Services]:
-    """Started services on the test database; the worker is driven by the test."""
+) -> AsyncIterator[Runtime]:
+    """A started runtime (services, callback spine, jobs) on the test database; the
+    worker and the jobs are driven by the test."""
     svc = Services(settings, clock=clock, kv=kv, run_worker=False, manage_db=False)
-    async with svc:
-        yield svc
+    async with Runtime(svc) as started:
+        yield started
 
 
 @pytest.fixture
-async def client(settings: Settings, services: Services) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings, services)
+def services(runtime: Runtime) -> Services:
+    """The started runtime's core services."""
+    return runtime.services
+
+
+@pytest.fixture
+async def client(settings: Settings, runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(settings, runtime)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         yield http

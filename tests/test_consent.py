@@ -33,6 +33,7 @@ from wecom_app.archive import consent
 from wecom_app.archive.keys import add_key, set_archive_secret
 from wecom_app.archive.runtime import ArchiveRuntime, runtime_for
 from wecom_app.kv import KV
+from wecom_app.runtime import Runtime
 from wecom_app.services import Services
 from wecom_app.simulator.api import create_simulator_app
 from wecom_app.simulator.archive import ArchiveRoom, OrgArchive, archive_of
@@ -62,6 +63,7 @@ class Env:
     http: httpx.AsyncClient
     corp: Corp
     clock: FakeClock
+    root: Runtime  # the process around the services: callback spine, jobs
 
     @property
     def runtime(self) -> ArchiveRuntime:
@@ -74,8 +76,8 @@ class Env:
     async def callback(self, fields: dict[str, Any]) -> None:
         response = await post_event(self.http, fields, self.clock)
         assert response.text == "success"
-        assert self.services.worker is not None
-        await self.services.worker.drain()
+        assert self.root.worker is not None
+        await self.root.worker.drain()
 
 
 async def _no_index(corp_pk: int, messages: Any) -> None:
@@ -104,7 +106,7 @@ async def env(tmp_path: Path, database: str, kv: KV, clock: FakeClock) -> AsyncI
         manage_db=False,
         transport=httpx.ASGITransport(app=create_simulator_app(sim)),
     )
-    async with services:
+    async with Runtime(services) as root:
         corp = await Corp.get(corp_id=TEST_CORP_ID)
         await set_archive_secret(corp, ARCHIVE_SECRET, services.secrets)
         await add_key(corp, 1, pem(rsa_key(1)), services.secrets)
@@ -113,9 +115,9 @@ async def env(tmp_path: Path, database: str, kv: KV, clock: FakeClock) -> AsyncI
         # The search index is tested with the puller (test_puller.py); here it is not
         # the subject, so it does not index (its own work in progress cannot break these).
         runtime.hook = _no_index
-        transport = httpx.ASGITransport(app=create_app(settings, services))
+        transport = httpx.ASGITransport(app=create_app(settings, root))
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-            yield Env(sim, archive, services, http, corp, clock)
+            yield Env(sim, archive, services, http, corp, clock, root)
         await runtime_for(services).close()
 
 
@@ -234,8 +236,8 @@ async def test_a_burst_of_notifies_becomes_one_pull(env: Env) -> None:
             TEST_CORP_ID, "msgaudit_notify", create_time=1_700_000_000 + second, AgentID=1
         )
         assert (await post_event(env.http, fields, env.clock)).text == "success"
-    assert env.services.worker is not None
-    assert await env.services.worker.drain() == 6
+    assert env.root.worker is not None
+    assert await env.root.worker.drain() == 6
     await runtime.wait_idle()
 
     assert pulls == 1
@@ -269,7 +271,7 @@ async def test_a_request_that_comes_while_another_process_pulls_is_not_lost(env:
 async def test_the_archive_jobs(env: Env) -> None:
     log = generate_archive(seed=6, count=400, corp_id=TEST_CORP_ID)
     log.load_into(env.archive, key_versions=[1, 2])  # the tenant lacks key 2 for now
-    scheduler = env.services.scheduler
+    scheduler = env.root.scheduler
     assert scheduler is not None
     assert {
         "archive-pull",

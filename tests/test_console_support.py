@@ -42,6 +42,7 @@ from tests.conftest import (
 from wecom_app import tenants
 from wecom_app.app import create_app
 from wecom_app.kv import KV
+from wecom_app.runtime import Runtime
 from wecom_app.services import Services
 from wecom_app.simulator.api import create_simulator_app
 from wecom_app.simulator.generator import generate_org
@@ -213,7 +214,7 @@ async def console_world(
     services = Services(
         settings, clock=clock, kv=kv, run_worker=False, manage_db=False, transport=transport
     )
-    async with services:
+    async with Runtime(services) as root:
         box = services.secrets
         # The suite ticket WeCom pushed (the suite token needs it).
         ticket = sim.push_suite_ticket(TEST_SUITE_ID)
@@ -237,7 +238,7 @@ async def console_world(
             sim_clock=sim_clock,
             clock=clock,
             services=services,
-            app=create_app(settings, services),
+            app=create_app(settings, root),
             org_a=org_a,
             org_b=org_b,
             corp_a=corp_a,

@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from callbacks import inbox
 from tests.conftest import TEST_CORP_ID, FakeClock
 from tests.helpers import post_event
 from tests.test_sync_support import App, assert_matches_org, make_sim, running_app
@@ -16,6 +15,7 @@ from wecom_app.config import Settings
 from wecom_app.kv import KV
 from wecom_app.simulator.simulator import Simulator
 from wecom_app.simulator.state import Org
+from wecom_app.store import inbox
 from wecom_app.store.directory import (
     Customer,
     Department,
@@ -68,8 +68,8 @@ async def kinds(corp: Corp, external_userid: str) -> list[str]:
 async def replay_everything(app: App) -> None:
     ids = await column(InboxEvent.all(), "id")
     await inbox.replay([int(i) for i in ids], status=None, now=app.services.clock())
-    assert app.services.worker is not None
-    await app.services.worker.drain()
+    assert app.runtime.worker is not None
+    await app.runtime.worker.drain()
 
 
 async def test_a_new_customer_is_fetched_and_logged_once(
@@ -332,8 +332,8 @@ async def test_department_changes(settings: Settings, kv: KV, clock: FakeClock) 
         ):
             response = await post_event(app.http, fields, clock)
             assert response.text == "success"
-        assert app.services.worker is not None
-        await app.services.worker.drain()
+        assert app.runtime.worker is not None
+        await app.runtime.worker.drain()
         department = await Department.get(corp_id=corp.id, dept_id=900)
         assert (department.name, department.parent_id, department.order) == ("华东一区", 1, 10)
         assert not await Department.filter(corp_id=corp.id, dept_id=901).exists()

@@ -654,6 +654,7 @@ async def test_stopping_the_services_destroys_the_sdk_handles(
     from tests.conftest import make_settings
     from wecom_app.archive.keys import set_archive_secret
     from wecom_app.archive.runtime import runtime_for
+    from wecom_app.runtime import Runtime
     from wecom_app.services import Services
     from wecom_app.store.models import Corp
 
@@ -662,7 +663,8 @@ async def test_stopping_the_services_destroys_the_sdk_handles(
         tmp_path, database, ARCHIVE_SOURCE="sdk", WECOM_FINANCE_SDK=str(library_path)
     )
     services = Services(settings, run_worker=False, manage_db=False)
-    await services.start()
+    root = Runtime(services)
+    await root.start()
     try:
         corp = await Corp.create(corp_id=CORP, mode="self_built")
         await set_archive_secret(corp, str(data.root), services.secrets)
@@ -671,7 +673,7 @@ async def test_stopping_the_services_destroys_the_sdk_handles(
         await runtime.sources.get(corp, "media")
         assert fake.live(SDK) == 2
     finally:
-        await services.stop()
+        await root.stop()
     assert fake.live(SDK) == 0
     assert fake.allocations(SDK) == fake.frees(SDK) == 2
     with pytest.raises(ArchiveSourceClosed):

@@ -11,7 +11,7 @@ import pytest
 from tests.conftest import TEST_AES_KEY, TEST_CALLBACK_TOKEN, FakeClock
 from tests.helpers import post_event
 from wecom_app.logs import _QUIET, RedactingFilter, configure_logging, redact
-from wecom_app.services import Services
+from wecom_app.runtime import Runtime
 from wecom_app.simulator.callbacks import self_built_event
 
 
@@ -45,7 +45,7 @@ def test_redact_masks_credentials_in_urls_and_json() -> None:
 async def test_debug_logging_of_a_callback_leaks_nothing(
     client: httpx.AsyncClient,
     clock: FakeClock,
-    services: Services,
+    runtime: Runtime,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     configure_logging("DEBUG")
@@ -60,8 +60,8 @@ async def test_debug_logging_of_a_callback_leaks_nothing(
     )
     response = await post_event(client, fields, clock)
     assert response.text == "success"
-    assert services.worker is not None
-    await services.worker.drain()
+    assert runtime.worker is not None
+    await runtime.worker.drain()
     # A refused callback logs its reason; make sure it logs nothing else.
     await client.post("/callbacks/corp/wwtestcorp000001", params={"msg_signature": "x"})
     text = "\n".join(record.getMessage() for record in caplog.records)

@@ -9,12 +9,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from callbacks import inbox
 from tests.conftest import TEST_CORP_ID, TEST_SUITE_ID, VECTORS, FakeClock, make_settings
 from tests.helpers import CORP_URL, corp_crypto, post_event, suite_crypto
 from wecom_app.app import create_app
 from wecom_app.kv import MemoryKV, RedisKV
 from wecom_app.protocol.crypto import CallbackCrypto
+from wecom_app.runtime import Runtime
 from wecom_app.services import Services
 from wecom_app.simulator.callbacks import (
     SignedCallback,
@@ -24,6 +24,7 @@ from wecom_app.simulator.callbacks import (
     suite_command,
     url_verification,
 )
+from wecom_app.store import inbox
 from wecom_app.store.models import Corp, InboxEvent
 
 Fields = dict[str, str | int | list[str]]
@@ -130,14 +131,14 @@ async def test_suite_customer_events_are_scoped_to_the_authorising_corp(
 
 
 async def test_data_callbacks_accept_only_installed_corps(
-    client: httpx.AsyncClient, clock: FakeClock, services: Services
+    client: httpx.AsyncClient, clock: FakeClock, runtime: Runtime
 ) -> None:
     fields = self_built_event("wwinstalled00001", "change_contact", "update_user", UserID="u")
     crypto = suite_crypto("wwinstalled00001")
     refused = await post_event(client, fields, clock, url="/callbacks/data", crypto=crypto)
     assert (refused.status_code, refused.text) == (403, "bad_receive_id")
     await Corp.create(corp_id="wwinstalled00001", mode="suite")
-    services.resolver.invalidate()
+    runtime.resolver.invalidate()
     accepted = await post_event(client, fields, clock, url="/callbacks/data", crypto=crypto)
     assert accepted.text == "success"
     # URL verification of the data URL happens before any corp installs: suite id.
@@ -282,12 +283,12 @@ async def test_unknown_events_and_messages_are_stored_whole(
 
 
 async def test_storage_failure_answers_503_so_wecom_retries(
-    client: httpx.AsyncClient, clock: FakeClock, services: Services
+    client: httpx.AsyncClient, clock: FakeClock, runtime: Runtime
 ) -> None:
-    await services.writer.stop()
+    await runtime.writer.stop()
     response = await post_event(client, contact_event(), clock)
     assert (response.status_code, response.text) == (503, "storage_unavailable")
-    services.writer.start()
+    runtime.writer.start()
     assert (await post_event(client, contact_event(), clock)).text == "success"
     assert await inbox.backlog() == {"pending": 1}
 
@@ -328,13 +329,13 @@ async def test_readiness_fails_when_the_kv_or_the_database_is_unreachable(
 
 
 async def test_metrics_count_duplicates_and_the_apply_latency(
-    client: httpx.AsyncClient, services: Services, clock: FakeClock
+    client: httpx.AsyncClient, runtime: Runtime, clock: FakeClock
 ) -> None:
     event = contact_event()
     for _ in range(3):
         assert (await post_event(client, event, clock)).text == "success"
     clock.advance(2.0)
-    assert await services.build_worker().drain() == 1
+    assert await runtime.build_worker().drain() == 1
     text = (await client.get("/metrics")).text
     assert 'wecom_callbacks_received_total{source="corp"} 1' in text
     assert 'wecom_callbacks_duplicate_total{source="corp"} 2' in text
@@ -369,8 +370,8 @@ async def test_the_shared_vectors_pass_through_the_receiver(
     )
     clock = FakeClock(float(verification["timestamp"]))
     svc = Services(settings, clock=clock, kv=kv, run_worker=False, manage_db=False)
-    async with svc:
-        transport = httpx.ASGITransport(app=create_app(settings, svc))
+    async with Runtime(svc) as runtime:
+        transport = httpx.ASGITransport(app=create_app(settings, runtime))
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
             url = f"/callbacks/corp/{corp_id}"
             query = {k: verification[k] for k in ("msg_signature", "timestamp", "nonce", "echostr")}
@@ -392,7 +393,7 @@ async def test_the_shared_vectors_pass_through_the_receiver(
 
 
 async def test_suite_tickets_and_auth_codes_are_sealed_in_the_inbox(
-    client: httpx.AsyncClient, clock: FakeClock, services: Services
+    client: httpx.AsyncClient, clock: FakeClock, services: Services, runtime: Runtime
 ) -> None:
     """A dump of the inbox shows no suite ticket or auth code; retries still dedup, and
     the handlers get the values WeCom sent."""
@@ -420,7 +421,7 @@ async def test_suite_tickets_and_auth_codes_are_sealed_in_the_inbox(
         assert ticket not in row.payload
         assert "auth-code-0123456789" not in row.payload
         assert "<SuiteTicket>v1:" in row.payload or "<AuthCode>v1:" in row.payload
-    assert await services.build_worker().drain() == 2
+    assert await runtime.build_worker().drain() == 2
     assert await current_suite_ticket(TEST_SUITE_ID, services.secrets) == ticket
     from wecom_app.install import code_hash
     from wecom_app.store.directory import AuthExchange

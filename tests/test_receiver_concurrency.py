@@ -18,6 +18,7 @@ from wecom_app.app import create_app
 from wecom_app.config import Settings
 from wecom_app.kv import MemoryKV, RedisKV
 from wecom_app.protocol.events import Event
+from wecom_app.runtime import Runtime
 from wecom_app.services import Services
 from wecom_app.simulator.callbacks import event_xml, seal, self_built_event, suite_command
 from wecom_app.store.models import Corp, Employee, InboxEvent
@@ -172,8 +173,8 @@ async def second_client(
 ) -> AsyncIterator[httpx.AsyncClient]:
     """A second, independent receiver on the same database (another server process)."""
     other = Services(settings, clock=clock, kv=kv, run_worker=False, manage_db=False)
-    async with other:
-        transport = httpx.ASGITransport(app=create_app(settings, other))
+    async with Runtime(other) as runtime:
+        transport = httpx.ASGITransport(app=create_app(settings, runtime))
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
             yield http
 
@@ -194,7 +195,7 @@ async def test_retries_split_across_two_receivers_store_one_row(
 
 
 async def test_a_retry_after_the_worker_applied_it_changes_nothing(
-    client: httpx.AsyncClient, clock: FakeClock, services: Services
+    client: httpx.AsyncClient, clock: FakeClock, services: Services, runtime: Runtime
 ) -> None:
     counting = CountingRegistry()
 
@@ -204,7 +205,7 @@ async def test_a_retry_after_the_worker_applied_it_changes_nothing(
         await on_user_change(ctx, event)
 
     counting.on("change_contact", "create_user", effect=apply_for_real)
-    worker = InboxWorker(counting.registry, services.handler_context(), services.metrics)
+    worker = InboxWorker(counting.registry, runtime.handler_context(), services.metrics)
     fields = contact_change("zhangsan", Name="张三", Position="sales")
 
     first = await deliver(client, fields, clock)
@@ -233,7 +234,7 @@ async def test_a_retry_after_the_worker_applied_it_changes_nothing(
 
 
 async def test_a_slow_network_handler_does_not_delay_acknowledgements(
-    client: httpx.AsyncClient, clock: FakeClock, services: Services
+    client: httpx.AsyncClient, clock: FakeClock, services: Services, runtime: Runtime
 ) -> None:
     entered = asyncio.Event()
 
@@ -246,7 +247,7 @@ async def test_a_slow_network_handler_does_not_delay_acknowledgements(
     # round trip must not hold the database that acknowledgements need.
     registry = CountingRegistry()
     registry.on("change_contact", effect=slow, transactional=False)
-    worker = InboxWorker(registry.registry, services.handler_context(), services.metrics)
+    worker = InboxWorker(registry.registry, runtime.handler_context(), services.metrics)
     first = await deliver(client, contact_change("first"), clock)
     assert first.text == "success"
     applying = asyncio.create_task(worker.drain())

@@ -38,6 +38,7 @@ from tests.spine_helpers import (
 from wecom_app.app import create_app
 from wecom_app.config import Settings
 from wecom_app.protocol.crypto import CallbackCrypto
+from wecom_app.runtime import Runtime
 from wecom_app.services import Services
 from wecom_app.simulator.callbacks import (
     event_xml,
@@ -608,9 +609,9 @@ async def _raw_post(
     [b"abc", b"-1", b"1.5", b" 12", b"\xd9\xa1", b"99999999999999999999"],
 )
 async def test_odd_content_length_headers_are_refused(
-    settings: Settings, services: Services, clock: FakeClock, value: bytes
+    settings: Settings, runtime: Runtime, clock: FakeClock, value: bytes
 ) -> None:
-    app = create_app(settings, services)
+    app = create_app(settings, runtime)
     signed = seal(corp_crypto(), _valid_event(clock), timestamp=_now(clock))
     status, content = await _raw_post(
         app, signed.query, signed.body.encode(), [(b"content-length", value)]
@@ -621,9 +622,9 @@ async def test_odd_content_length_headers_are_refused(
 
 
 async def test_an_absurdly_long_content_length_is_refused(
-    settings: Settings, services: Services, clock: FakeClock
+    settings: Settings, runtime: Runtime, clock: FakeClock
 ) -> None:
-    app = create_app(settings, services)
+    app = create_app(settings, runtime)
     signed = seal(corp_crypto(), _valid_event(clock), timestamp=_now(clock))
     status, content = await _raw_post(
         app, signed.query, signed.body.encode(), [(b"content-length", b"1" * 5000)]
@@ -672,9 +673,10 @@ async def test_an_over_long_msg_id_is_stored_and_still_deduplicated(
 
 
 async def test_one_bad_row_does_not_fail_the_other_callbacks_of_its_batch(
-    services: Services,
+    runtime: Runtime,
 ) -> None:
-    from callbacks.inbox import NewInboxRow, StorageUnavailable
+    from callbacks.inbox import StorageUnavailable
+    from wecom_app.store.inbox import NewInboxRow
 
     def row(scope: str, key: str) -> NewInboxRow:
         return NewInboxRow(
@@ -690,7 +692,7 @@ async def test_one_bad_row_does_not_fail_the_other_callbacks_of_its_batch(
 
     rows = [row("x" * 80, "evt:bad")] + [row(TEST_CORP_ID, f"evt:good{i}") for i in range(5)]
     outcomes = await asyncio.gather(
-        *(services.writer.submit(r) for r in rows), return_exceptions=True
+        *(runtime.writer.submit(r) for r in rows), return_exceptions=True
     )
     good = outcomes[1:]
     assert all(o is True for o in good), [type(o).__name__ for o in good]
@@ -698,19 +700,19 @@ async def test_one_bad_row_does_not_fail_the_other_callbacks_of_its_batch(
 
 
 async def test_a_corp_url_cannot_forge_suite_level_events(
-    client: httpx.AsyncClient, clock: FakeClock, services: Services
+    client: httpx.AsyncClient, clock: FakeClock, services: Services, runtime: Runtime
 ) -> None:
     fields = suite_command(
         TEST_SUITE_ID, "suite_ticket", timestamp=_now(clock), SuiteTicket="forged-ticket"
     )
     response = await post_event(client, fields, clock)  # signed with the corp's key
     assert response.status_code in (200, 400, 403)
-    await services.build_worker().drain()
+    await runtime.build_worker().drain()
     assert await current_suite_ticket(TEST_SUITE_ID, services.secrets) is None
 
 
 async def test_suite_ticket_on_the_suite_url_is_applied(
-    client: httpx.AsyncClient, clock: FakeClock, services: Services
+    client: httpx.AsyncClient, clock: FakeClock, services: Services, runtime: Runtime
 ) -> None:
     """Control for the test above: the real path stores the ticket."""
     fields = suite_command(
@@ -720,5 +722,5 @@ async def test_suite_ticket_on_the_suite_url_is_applied(
         client, fields, clock, url="/callbacks/suite", crypto=suite_crypto()
     )
     assert (response.status_code, response.text) == (200, "success")
-    assert await services.build_worker().drain() == 1
+    assert await runtime.build_worker().drain() == 1
     assert await current_suite_ticket(TEST_SUITE_ID, services.secrets) == "real-ticket"

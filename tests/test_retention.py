@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.test_search_support import BASE_MS, compliance_viewer, make_corp, message, store
+from wecom_app.runtime import Runtime
 from wecom_app.search.alerts import create_rule
 from wecom_app.search.query import SearchRequest, parse_query
 from wecom_app.search.retention import purge_all
@@ -107,15 +108,15 @@ async def test_purge_removes_expired_messages_index_and_media_but_keeps_holds(
     assert (again.messages, again.kept_on_hold) == (0, 2)
 
 
-async def test_the_jobs_are_scheduled_and_run(services: Services) -> None:
-    assert services.scheduler is not None
-    assert {"retention-purge", "compliance-alert-notify"} <= set(services.scheduler.jobs)
+async def test_the_jobs_are_scheduled_and_run(services: Services, runtime: Runtime) -> None:
+    assert runtime.scheduler is not None
+    assert {"retention-purge", "compliance-alert-notify"} <= set(runtime.scheduler.jobs)
     corp = await make_corp("wwretention00003")
     await ArchiveSettings.create(corp=corp, retention_days=1)
     await store(corp, [message(corp, "很旧的消息", at=0)])
     services.clock.now = NOW  # type: ignore[attr-defined]
-    assert await services.scheduler.run_now("retention-purge")
-    assert services.scheduler.jobs["retention-purge"].failures == 0
+    assert await runtime.scheduler.run_now("retention-purge")
+    assert runtime.scheduler.jobs["retention-purge"].failures == 0
     assert await ArchiveMessage.filter(corp_id=corp.id).count() == 0
-    assert await services.scheduler.run_now("compliance-alert-notify")
-    assert services.scheduler.jobs["compliance-alert-notify"].failures == 0
+    assert await runtime.scheduler.run_now("compliance-alert-notify")
+    assert runtime.scheduler.jobs["compliance-alert-notify"].failures == 0

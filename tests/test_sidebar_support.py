@@ -23,6 +23,7 @@ from tests.conftest import TEST_CORP_ID, FakeClock, make_settings
 from wecom_app.app import create_app
 from wecom_app.config import Settings
 from wecom_app.kv import KV
+from wecom_app.runtime import Runtime
 from wecom_app.services import Services
 from wecom_app.simulator.api import create_simulator_app
 from wecom_app.simulator.api_jsapi import jsapi_state
@@ -122,12 +123,12 @@ async def sidebar_world(
     services = Services(
         settings, clock=clock, kv=kv, run_worker=False, manage_db=False, transport=transport
     )
-    async with services:
+    async with Runtime(services) as root:
         corp = await Corp.get(corp_id=org.corp_id)
         await seed_org(
             corp, org, now=int(clock()), messages_per_relation=messages_per_relation, seed=seed
         )
-        app = create_app(settings, services)
+        app = create_app(settings, root)
         sessions = Sessions(settings.secret_key, SidebarConfig.from_settings(settings))
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url=PUBLIC_URL

@@ -5,14 +5,14 @@ from __future__ import annotations
 import httpx
 
 from tests.conftest import TEST_AES_KEY, TEST_CALLBACK_TOKEN, FakeClock
-from wecom_app.services import Services
+from wecom_app.runtime import Runtime
 from wecom_app.simulator.generator import generate_org
 from wecom_app.simulator.simulator import Simulator
 from wecom_app.store.models import Employee
 
 
 async def test_directory_callbacks_reach_the_store(
-    client: httpx.AsyncClient, services: Services, clock: FakeClock
+    client: httpx.AsyncClient, runtime: Runtime, clock: FakeClock
 ) -> None:
     sim = Simulator(clock=clock, seed=5)
     org = sim.add_org(generate_org(5, customers=50, employees=10, corp_id="wwtestcorp000001"))
@@ -28,8 +28,8 @@ async def test_directory_callbacks_reach_the_store(
 
     deliveries = await sim.deliver_callbacks(client)
     assert [d.report.answered_success for d in deliveries] == [True, True, True]
-    assert services.worker is not None
-    await services.worker.drain()
+    assert runtime.worker is not None
+    await runtime.worker.drain()
 
     hired = await Employee.get(corp__corp_id=org.corp_id, userid="newhire")
     assert (hired.name, hired.position) == ("林晓雯", "销售顾问")

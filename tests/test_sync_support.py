@@ -22,6 +22,7 @@ from tests.conftest import (
 from wecom_app.app import create_app
 from wecom_app.config import Settings
 from wecom_app.kv import KV
+from wecom_app.runtime import Runtime
 from wecom_app.services import Services
 from wecom_app.simulator.api import create_simulator_app
 from wecom_app.simulator.generator import generate_org
@@ -64,6 +65,7 @@ def make_sim(
 class App:
     services: Services
     http: httpx.AsyncClient  # to the app, for the simulator's callbacks
+    runtime: Runtime  # the services' callback spine and jobs
 
     async def deliver(self, sim: Simulator) -> None:
         """Deliver the simulator's pending callbacks and apply them."""
@@ -71,8 +73,8 @@ class App:
         assert all(d.report.answered_success for d in deliveries), [
             d.report.statuses for d in deliveries
         ]
-        assert self.services.worker is not None
-        await self.services.worker.drain()
+        assert self.runtime.worker is not None
+        await self.runtime.worker.drain()
 
 
 @asynccontextmanager
@@ -87,14 +89,14 @@ async def running_app(
         manage_db=False,
         transport=httpx.ASGITransport(app=create_simulator_app(sim)),
     )
-    async with services:
+    async with Runtime(services) as runtime:
         # Busy answers are retried with backoff: keep the tests fast.
         services.wecom.client.retry = RetryPolicy(
             backoff_base_s=0.001, backoff_max_s=0.002, jitter=False
         )
-        transport = httpx.ASGITransport(app=create_app(settings, services))
+        transport = httpx.ASGITransport(app=create_app(settings, runtime))
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-            yield App(services, http)
+            yield App(services, http, runtime)
 
 
 async def install_suite(app: App, sim: Simulator, org: Org | str, *, state: str = "s") -> str:

@@ -26,6 +26,7 @@ from tests.conftest import (
 )
 from wecom_app.app import create_app
 from wecom_app.kv import KV
+from wecom_app.runtime import Runtime
 from wecom_app.services import Services
 from wecom_app.simulator.api import create_simulator_app
 from wecom_app.simulator.generator import generate_org
@@ -125,6 +126,7 @@ class TransferEnv:
     service: TransferService
     corp: Corp
     http: httpx.AsyncClient  # our app, for callbacks
+    root: Runtime  # the process around the services: callback spine, jobs
 
     @property
     def desk(self) -> TransferDesk:
@@ -134,8 +136,8 @@ class TransferEnv:
         """Deliver the simulator's pending callbacks and apply them; how many."""
         deliveries = await self.sim.deliver_callbacks(self.http)
         assert all(d.report.answered_success for d in deliveries)
-        assert self.services.worker is not None
-        await self.services.worker.drain()
+        assert self.root.worker is not None
+        await self.root.worker.drain()
         return len(deliveries)
 
     def advance(self, seconds: float) -> None:
@@ -186,7 +188,8 @@ async def build_env(
     services = Services(
         settings, clock=clock, kv=kv, run_worker=False, manage_db=False, transport=simulated
     )
-    await services.start()
+    root = Runtime(services)
+    await root.start()
     corp = await Corp.get(corp_id=org.corp_id)
     await seed_directory(org, corp)
 
@@ -198,13 +201,13 @@ async def build_env(
     client = WeComClient(transport=simulated, retry=RetryPolicy(max_busy_retries=0), sleep=no_sleep)
     access = WeComAccess(settings, kv, services.secrets, client)
     service = TransferService(access, kv, clock=clock)
-    app = create_app(settings, services)
+    app = create_app(settings, root)
     http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
-    env = TransferEnv(sim, org, clock, services, service, corp, http)
+    env = TransferEnv(sim, org, clock, services, service, corp, http, root)
     return env, services
 
 
 async def close_env(env: TransferEnv) -> None:
     await env.http.aclose()
     await env.service.wecom.client.aclose()
-    await env.services.stop()
+    await env.root.stop()

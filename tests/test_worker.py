@@ -11,8 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from callbacks import inbox
-from callbacks.inbox import NewInboxRow
+from callbacks import inbox as inbox_writer
 from callbacks.registry import HandlerContext, HandlerRegistry
 from callbacks.worker import InboxWorker, backoff_seconds
 from tests.conftest import (
@@ -29,9 +28,12 @@ from tests.spine_helpers import ON_POSTGRES, CountingRegistry
 from wecom_app import cli
 from wecom_app.protocol.events import Event, dedup_key
 from wecom_app.protocol.xml import parse_xml
+from wecom_app.runtime import Runtime
 from wecom_app.services import Services
 from wecom_app.simulator.callbacks import event_xml, self_built_event, suite_command
+from wecom_app.store import inbox
 from wecom_app.store.db import close_db, init_db
+from wecom_app.store.inbox import NewInboxRow
 from wecom_app.store.models import Corp, Employee, InboxEvent
 
 Fields = dict[str, str | int | list[str]]
@@ -78,9 +80,9 @@ def new_row(fields: Fields, *, received_at: float, scope: str = TEST_CORP_ID) ->
 
 
 async def test_create_update_delete_user_maintain_the_employee(
-    client: httpx.AsyncClient, clock: FakeClock, services: Services
+    client: httpx.AsyncClient, clock: FakeClock, services: Services, runtime: Runtime
 ) -> None:
-    worker = services.build_worker()
+    worker = runtime.build_worker()
     await send(
         client,
         clock,
@@ -121,17 +123,17 @@ async def test_create_update_delete_user_maintain_the_employee(
 
 
 async def test_department_lists_sent_as_items_are_kept(
-    client: httpx.AsyncClient, clock: FakeClock, services: Services
+    client: httpx.AsyncClient, clock: FakeClock, runtime: Runtime
 ) -> None:
     await send(client, clock, contact("create_user", "lisi", T0, Department=["3", "4"]))
-    assert await services.build_worker().drain() == 1
+    assert await runtime.build_worker().drain() == 1
     assert (await employee("lisi")).departments == ["3", "4"]
 
 
 async def test_a_userid_change_moves_the_same_employee(
-    client: httpx.AsyncClient, clock: FakeClock, services: Services
+    client: httpx.AsyncClient, clock: FakeClock, runtime: Runtime
 ) -> None:
-    worker = services.build_worker()
+    worker = runtime.build_worker()
     await send(client, clock, contact("create_user", "old-id", T0, Name="王五"))
     await send(client, clock, contact("update_user", "old-id", T0 + 1, NewUserID="new-id"))
     await send(client, clock, contact("update_user", "new-id", T0 + 2, Position="cto"))
@@ -142,9 +144,9 @@ async def test_a_userid_change_moves_the_same_employee(
 
 
 async def test_an_older_update_never_overwrites_a_newer_one(
-    client: httpx.AsyncClient, clock: FakeClock, services: Services
+    client: httpx.AsyncClient, clock: FakeClock, runtime: Runtime
 ) -> None:
-    worker = services.build_worker()
+    worker = runtime.build_worker()
     await send(client, clock, contact("create_user", "zhangsan", T0, Name="v0"))
     await send(client, clock, contact("update_user", "zhangsan", T0 + 10, Name="v10"))
     assert await worker.drain() == 2
@@ -157,9 +159,9 @@ async def test_an_older_update_never_overwrites_a_newer_one(
 
 
 async def test_a_late_create_does_not_revive_a_deleted_employee(
-    client: httpx.AsyncClient, clock: FakeClock, services: Services
+    client: httpx.AsyncClient, clock: FakeClock, runtime: Runtime
 ) -> None:
-    worker = services.build_worker()
+    worker = runtime.build_worker()
     await send(client, clock, contact("delete_user", "zhaoliu", T0 + 30))
     await send(client, clock, contact("create_user", "zhaoliu", T0 + 20, Name="赵六"))
     await send(client, clock, contact("update_user", "zhaoliu", T0 + 25, Status="1"))
@@ -171,9 +173,9 @@ async def test_a_late_create_does_not_revive_a_deleted_employee(
 
 
 async def test_a_late_delete_does_not_resign_a_newer_hire(
-    client: httpx.AsyncClient, clock: FakeClock, services: Services
+    client: httpx.AsyncClient, clock: FakeClock, runtime: Runtime
 ) -> None:
-    worker = services.build_worker()
+    worker = runtime.build_worker()
     await send(client, clock, contact("create_user", "sunqi", T0 + 100, Name="孙七"))
     assert await worker.drain() == 1
     await send(client, clock, contact("delete_user", "sunqi", T0 + 50))
@@ -183,7 +185,7 @@ async def test_a_late_delete_does_not_resign_a_newer_hire(
 
 
 async def test_events_of_a_corp_that_is_not_a_tenant_are_skipped(
-    client: httpx.AsyncClient, clock: FakeClock, services: Services
+    client: httpx.AsyncClient, clock: FakeClock, services: Services, runtime: Runtime
 ) -> None:
     fields = suite_command(
         TEST_SUITE_ID,
@@ -197,7 +199,7 @@ async def test_events_of_a_corp_that_is_not_a_tenant_are_skipped(
         client, fields, clock, url="/callbacks/suite", crypto=suite_crypto()
     )
     assert response.text == "success"
-    assert await services.build_worker().drain() == 1
+    assert await runtime.build_worker().drain() == 1
     [row] = await InboxEvent.all()
     assert row.status == "skipped"
     assert "wwnotatenant0001" in row.last_error
@@ -209,7 +211,7 @@ async def test_events_of_a_corp_that_is_not_a_tenant_are_skipped(
 
 
 async def test_unknown_events_are_kept_whole_with_status_no_handler(
-    client: httpx.AsyncClient, clock: FakeClock, services: Services
+    client: httpx.AsyncClient, clock: FakeClock, services: Services, runtime: Runtime
 ) -> None:
     fields = self_built_event(
         TEST_CORP_ID,
@@ -221,23 +223,23 @@ async def test_unknown_events_are_kept_whole_with_status_no_handler(
     fields["Nested"] = ["a", "b", "c"]
     await send(client, clock, fields)
     clock.advance(3)
-    assert await services.build_worker().drain() == 1
+    assert await runtime.build_worker().drain() == 1
     [row] = await InboxEvent.all()
     assert (row.status, row.attempts, row.last_error) == ("no_handler", 1, "")
     assert (row.name, row.change_type) == ("an_event_from_the_future", "with_a_new_change")
     assert row.payload == event_xml(fields).decode()
     assert row.applied_at == clock()
     assert services.metrics.inbox_applied.value("no_handler") == 1
-    assert await services.build_worker().drain() == 0
+    assert await runtime.build_worker().drain() == 0
 
 
 async def test_a_stored_payload_that_no_longer_parses_fails_without_retrying(
-    services: Services, clock: FakeClock
+    runtime: Runtime, clock: FakeClock
 ) -> None:
     row = new_row(contact("create_user", "x", T0), received_at=clock())
     broken = row._replace(payload="<xml><oops></xml>")
     assert await inbox.insert_rows([broken]) == [True]
-    assert await services.build_worker().drain() == 1
+    assert await runtime.build_worker().drain() == 1
     [stored] = await InboxEvent.all()
     assert stored.status == "failed"
     assert stored.last_error.startswith("unparseable payload")
@@ -268,12 +270,12 @@ class Flaky:
 
 
 async def test_a_failing_handler_retries_with_backoff_then_fails_and_replay_revives_it(
-    client: httpx.AsyncClient, clock: FakeClock, services: Services
+    client: httpx.AsyncClient, clock: FakeClock, services: Services, runtime: Runtime
 ) -> None:
     flaky = Flaky()
     registry = HandlerRegistry()
     registry.on("change_contact")(flaky)
-    worker = InboxWorker(registry, services.handler_context(), services.metrics, max_attempts=3)
+    worker = InboxWorker(registry, runtime.handler_context(), services.metrics, max_attempts=3)
     await send(client, clock, contact("create_user", "zhangsan", T0))
 
     assert await worker.drain() == 1
@@ -328,7 +330,7 @@ async def test_replay_by_id_touches_only_those_rows(services: Services, clock: F
 
 
 async def test_concurrent_workers_never_apply_an_event_twice(
-    services: Services, clock: FakeClock
+    services: Services, runtime: Runtime, clock: FakeClock
 ) -> None:
     counting = CountingRegistry()
 
@@ -345,7 +347,7 @@ async def test_concurrent_workers_never_apply_an_event_twice(
     ]
     assert all(await inbox.insert_rows(rows))
     workers = [
-        InboxWorker(counting.registry, services.handler_context(), services.metrics, batch_size=4)
+        InboxWorker(counting.registry, runtime.handler_context(), services.metrics, batch_size=4)
         for _ in range(3)
     ]
 
@@ -360,7 +362,7 @@ async def test_concurrent_workers_never_apply_an_event_twice(
 
 
 async def test_an_expired_lease_passes_the_row_on_and_the_late_commit_rolls_back(
-    services: Services, clock: FakeClock
+    services: Services, runtime: Runtime, clock: FakeClock
 ) -> None:
     who: dict[str, str] = {}
 
@@ -375,8 +377,8 @@ async def test_an_expired_lease_passes_the_row_on_and_the_late_commit_rolls_back
         registry.on("change_contact")(handler)
         return registry
 
-    slow = InboxWorker(registry_for("A"), services.handler_context(), services.metrics)
-    fast = InboxWorker(registry_for("B"), services.handler_context(), services.metrics)
+    slow = InboxWorker(registry_for("A"), runtime.handler_context(), services.metrics)
+    fast = InboxWorker(registry_for("B"), runtime.handler_context(), services.metrics)
     assert await inbox.insert_rows([new_row(contact("create_user", "x", T0), received_at=clock())])
 
     [claimed_by_slow] = await inbox.claim(10, slow.lease_seconds, clock())
@@ -412,7 +414,7 @@ async def test_finish_reports_a_lost_lease(services: Services, clock: FakeClock)
     "lease test above covers it",
 )
 async def test_a_slow_worker_in_flight_loses_its_lease_on_postgres(
-    services: Services, clock: FakeClock
+    services: Services, runtime: Runtime, clock: FakeClock
 ) -> None:
     entered = asyncio.Event()
     release = asyncio.Event()
@@ -431,8 +433,8 @@ async def test_a_slow_worker_in_flight_loses_its_lease_on_postgres(
     slow_registry, fast_registry = HandlerRegistry(), HandlerRegistry()
     slow_registry.on("change_contact")(slow_handler)
     fast_registry.on("change_contact")(fast_handler)
-    slow = InboxWorker(slow_registry, services.handler_context(), services.metrics)
-    fast = InboxWorker(fast_registry, services.handler_context(), services.metrics)
+    slow = InboxWorker(slow_registry, runtime.handler_context(), services.metrics)
+    fast = InboxWorker(fast_registry, runtime.handler_context(), services.metrics)
     assert await inbox.insert_rows([new_row(contact("create_user", "x", T0), received_at=clock())])
 
     async def run_slow() -> None:
@@ -618,8 +620,8 @@ async def test_writer_commits_batches_side_by_side_without_storing_a_key_twice(
         finally:
             running -= 1
 
-    monkeypatch.setattr(inbox, "insert_rows", slow_insert)
-    writer = inbox.InboxWriter(max_batch=10, max_in_flight=in_flight)
+    monkeypatch.setattr(inbox_writer, "insert_rows", slow_insert)
+    writer = inbox_writer.InboxWriter(max_batch=10, max_in_flight=in_flight)
     writer.start()
     try:
         rows = [

@@ -1,4 +1,4 @@
-"""The Starlette application factory (composition root for HTTP)."""
+"""The Starlette application factory (composition root for HTTP, over a :class:`Runtime`)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from sidebar import routes as sidebar_routes
 from wecom_app.config import Settings
 from wecom_app.consoles import routes as console_routes
 from wecom_app.path_ids import use_bounded_ids
+from wecom_app.runtime import Runtime
 from wecom_app.services import Services
 from wecom_app.store.db import ping
 
@@ -55,12 +56,16 @@ NUL_IN_URL: Final = JSONResponse(
 )
 
 
-def create_app(settings: Settings, services: Services | None = None) -> Starlette:
+def create_app(settings: Settings, services: Services | Runtime | None = None) -> Starlette:
+    """The app over ``services``: a :class:`Runtime` as given, or one built around the
+    core services given (or made from ``settings``); the app's lifespan starts it."""
     use_bounded_ids()  # before the routes below are built
-    svc = services or Services(settings)
+    given = services or Services(settings)
+    runtime = given if isinstance(given, Runtime) else Runtime(given)
+    svc = runtime.services
     receiver = CallbackReceiver(
-        resolver=svc.resolver,
-        writer=svc.writer,
+        resolver=runtime.resolver,
+        writer=runtime.writer,
         metrics=svc.metrics,
         clock=svc.clock,
         replay_window_s=settings.callback_replay_window_s,
@@ -98,9 +103,10 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with svc:
+        async with runtime:
             yield
 
     app = App(receiver=receiver, routes=routes, lifespan=lifespan)
     app.state.services = svc
+    app.state.runtime = runtime
     return app

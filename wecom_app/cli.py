@@ -10,24 +10,10 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
-from wecom_app.config import ConfigError, Settings
+from wecom_app.commands.environment import configure_logging, load_settings
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
-
-
-def _settings() -> Settings:
-    try:
-        return Settings.from_env()
-    except ConfigError as exc:
-        print(f"wecom-app: configuration error: {exc}", file=sys.stderr)
-        raise SystemExit(2) from None
-
-
-def _configure_logging(settings: Settings) -> None:
-    from wecom_app.logs import configure_logging
-
-    configure_logging(settings.log_level)
 
 
 def freeze_after_startup(app: Starlette) -> None:
@@ -56,8 +42,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from wecom_app.services import Services
     from wecom_app.store.migrate import migrate
 
-    settings = _settings()
-    _configure_logging(settings)
+    settings = load_settings()
+    configure_logging(settings)
     if settings.is_embedded:
         # The embedded default needs nothing from a newcomer: migrate on start.
         asyncio.run(migrate(settings.database_url))
@@ -70,14 +56,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    from wecom_app.runtime import Runtime
     from wecom_app.services import Services
 
-    settings = _settings()
-    _configure_logging(settings)
+    settings = load_settings()
+    configure_logging(settings)
 
     async def run() -> int:
-        async with Services(settings, run_worker=False) as services:
-            worker = services.build_worker()
+        async with Runtime(Services(settings, run_worker=False)) as runtime:
+            worker = runtime.build_worker()
             if args.burst:
                 count = await worker.drain()
                 print(f"applied {count} inbox events")
@@ -94,18 +81,18 @@ def cmd_worker(args: argparse.Namespace) -> int:
 def cmd_migrate(args: argparse.Namespace) -> int:
     from wecom_app.store.migrate import migrate
 
-    settings = _settings()
+    settings = load_settings()
     applied = asyncio.run(migrate(settings.database_url))
     print("applied: " + ", ".join(applied) if applied else "database is up to date")
     return 0
 
 
 def cmd_inbox(args: argparse.Namespace) -> int:
-    from callbacks import inbox
+    from wecom_app.store import inbox
     from wecom_app.store.db import close_db, init_db
     from wecom_app.store.models import InboxEvent
 
-    settings = _settings()
+    settings = load_settings()
 
     async def run() -> int:
         await init_db(settings.database_url)

@@ -39,7 +39,6 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import uvicorn
 
-from callbacks import inbox
 from wecom_app import install, timeline
 from wecom_app.app import create_app
 from wecom_app.config import Settings
@@ -49,6 +48,7 @@ from wecom_app.simulator.archive_demo import enable_demo_archive
 from wecom_app.simulator.generator import generate_org
 from wecom_app.simulator.simulator import Simulator
 from wecom_app.simulator.state import Org
+from wecom_app.store import inbox
 from wecom_app.store.directory import SyncRun
 from wecom_app.store.migrate import migrate
 from wecom_app.store.models import Corp, SuiteTicket

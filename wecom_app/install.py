@@ -244,7 +244,7 @@ async def _after_install(
     services: Services, corp: Corp, answer: PermanentCode, *, source: str
 ) -> None:
     await _drop_tokens(services, corp.corp_id)
-    services.resolver.invalidate(corp.corp_id)
+    services.tenant_changed(corp.corp_id)
     if corp.mode != "suite":
         return
     try:
@@ -349,7 +349,7 @@ async def register_self_built_org(
         await ConsoleRole.get_or_create(
             corp=corp, userid=userid, role="admin", defaults={"granted_by": "register"}
         )
-    services.resolver.invalidate(app.corp_id)
+    services.tenant_changed(app.corp_id)
     await sync.start_full_sync(services, corp.corp_id, reason="register")
     return corp
 
@@ -406,7 +406,7 @@ async def cancel_install(services: Services, corp_id: str, *, at: int = 0) -> Co
         error="the tenant cancelled the authorisation",
         finished_at=datetime.now(UTC),
     )
-    services.resolver.invalidate(corp_id)
+    services.tenant_changed(corp_id)
     log.info("corp %s cancelled the authorisation", corp_id)
     return corp
 

@@ -1,30 +1,32 @@
-"""The running parts of one process, started and stopped together.
+"""The core service container: what every feature of one process shares.
 
-The app's lifespan calls :meth:`Services.start`/:meth:`Services.stop`; tests do the same
-around an in-process ASGI client, so the database connection lives on the test's loop.
+Settings, the clock, the KV store, the secret box, metrics and WeCom access per tenant,
+started and stopped together. It knows none of the faces: the callback spine (receiver,
+inbox writer, worker) and the scheduled jobs are built around it by the composition
+root (:mod:`wecom_app.runtime`), which connects them through the hooks below — the core
+announces "a tenant's callback credentials changed" or "inbox rows are due", and
+whoever the root connected reacts. Whoever opens a resource that must be released with
+the process (the archive's SDK handles, say) registers its closer with
+:meth:`Services.add_closer`.
+
+The app's lifespan starts and stops the root, which starts and stops these; tests do
+the same around an in-process ASGI client, so the database connection lives on the
+test's loop.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import httpx
 
-from callbacks import inbox
-from callbacks.endpoints import EndpointResolver
-from callbacks.handlers import default_registry
-from callbacks.inbox import InboxWriter
-from callbacks.registry import HandlerContext, HandlerRegistry
-from callbacks.worker import InboxWorker
 from wecom_app import tenants
 from wecom_app.config import Settings
-from wecom_app.jobs import register_jobs
-from wecom_app.jobs.scheduler import Scheduler
 from wecom_app.kv import KV, RedisKV, create_kv
-from wecom_app.metrics import Gauge, LabelValues, Metrics
+from wecom_app.metrics import Metrics
 from wecom_app.secretbox import SecretBox
 from wecom_app.store.db import close_db, init_db
 from wecom_app.wecom import WeComClient
@@ -32,13 +34,18 @@ from wecom_app.wecom_access import WeComAccess
 
 log = logging.getLogger(__name__)
 
+Closer = Callable[[], Awaitable[None]]
+TenantListener = Callable[[str | None], None]
+"""Told a corp id whose credentials or status changed (None: any corp may have)."""
+
 
 @dataclass
 class Services:
     settings: Settings
     clock: Callable[[], float] = time.time
     kv: KV | None = None
-    registry: HandlerRegistry = field(default_factory=default_registry)
+    # Does this process run background work (the inbox worker, the scheduled jobs)?
+    # None: as the settings say (``INBOX_WORKER``); see :meth:`runs_background_work`.
     run_worker: bool | None = None
     manage_db: bool = True
     metrics: Metrics = field(default_factory=Metrics)
@@ -47,15 +54,12 @@ class Services:
 
     def __post_init__(self) -> None:
         self.secrets = SecretBox(self.settings.secret_key)
-        self.resolver = EndpointResolver(self.settings, self.secrets)
-        self.worker: InboxWorker | None = None
-        # SQLite has one writer; PostgreSQL commits two batches side by side (inbox.py).
-        in_flight = 1 if self.settings.is_embedded else 2
-        self.writer = InboxWriter(on_stored=self._stored, max_in_flight=in_flight)
         self._owns_kv = self.kv is None
         self._started = False
         self._wecom: WeComAccess | None = None
-        self.scheduler: Scheduler | None = None
+        self._closers: list[Closer] = []
+        self._tenant_listeners: list[TenantListener] = []
+        self._inbox_listeners: list[Callable[[], None]] = []
 
     @property
     def kv_store(self) -> KV:
@@ -68,26 +72,36 @@ class Services:
         assert self._wecom is not None, "services not started"
         return self._wecom
 
-    def _stored(self) -> None:
-        if self.worker is not None:
-            self.worker.wake()
+    def runs_background_work(self) -> bool:
+        return self.settings.inbox_worker if self.run_worker is None else self.run_worker
 
-    def handler_context(self) -> HandlerContext:
-        return HandlerContext(
-            settings=self.settings,
-            secrets=self.secrets,
-            kv=self.kv_store,
-            clock=self.clock,
-            services={"app": self},
-        )
+    # -- hooks the composition root connects -------------------------------------------
 
-    def build_worker(self) -> InboxWorker:
-        return InboxWorker(
-            self.registry,
-            self.handler_context(),
-            self.metrics,
-            max_attempts=self.settings.inbox_max_attempts,
-        )
+    def when_tenant_changes(self, listener: TenantListener) -> None:
+        """Call ``listener(corp_id)`` whenever :meth:`tenant_changed` is announced."""
+        self._tenant_listeners.append(listener)
+
+    def tenant_changed(self, corp_id: str | None = None) -> None:
+        """A tenant was installed, registered or cancelled: caches of its callback
+        credentials (the callback endpoints) must read them again."""
+        for listener in self._tenant_listeners:
+            listener(corp_id)
+
+    def when_inbox_due(self, listener: Callable[[], None]) -> None:
+        """Call ``listener()`` whenever :meth:`inbox_due` is announced."""
+        self._inbox_listeners.append(listener)
+
+    def inbox_due(self) -> None:
+        """Inbox rows are due now (an operator replayed some): wake whoever applies them."""
+        for listener in self._inbox_listeners:
+            listener()
+
+    def add_closer(self, close: Closer) -> None:
+        """Run ``close()`` at :meth:`stop`, newest first, while WeCom access, the KV store
+        and the database are still open."""
+        self._closers.append(close)
+
+    # -- lifecycle ---------------------------------------------------------------------
 
     async def start(self) -> None:
         if self._started:
@@ -100,35 +114,14 @@ class Services:
         self._wecom = WeComAccess(self.settings, self.kv, self.secrets, client)
         if self.settings.self_built is not None:
             await tenants.register_self_built(self.settings.self_built, self.secrets)
-        self.writer.start()
-        self.worker = self.build_worker()
-        self.scheduler = Scheduler(self.kv)
-        register_jobs(self.scheduler, self)
-        run_worker = self.settings.inbox_worker if self.run_worker is None else self.run_worker
-        if run_worker:
-            self.worker.start()
-            self.scheduler.start()
-        self.metrics.gauges.append(
-            Gauge(
-                "wecom_inbox_backlog",
-                "Inbox rows by status (pending and processing are the backlog).",
-                _backlog_reader,
-                ("status",),
-            )
-        )
         self._started = True
 
     async def stop(self) -> None:
         if not self._started:
             return
-        if self.scheduler is not None:
-            await self.scheduler.stop()
-        if self.worker is not None:
-            await self.worker.stop()
-        await self.writer.stop()
-        from wecom_app.archive.runtime import close_runtime
-
-        await close_runtime(self)  # scheduled pulls cancelled, SDK handles destroyed
+        closers, self._closers = self._closers, []
+        for close in reversed(closers):
+            await close()
         if self._wecom is not None:
             await self._wecom.client.aclose()
             self._wecom = None
@@ -146,11 +139,6 @@ class Services:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
-
-
-async def _backlog_reader() -> dict[LabelValues, float]:
-    counts = await inbox.backlog()
-    return {(status,): float(counts.get(status, 0)) for status in inbox.STATUSES}
 
 
 __all__ = ["RedisKV", "Services"]

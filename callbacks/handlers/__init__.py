@@ -6,12 +6,11 @@ both claim one (say, ``change_external_contact:transfer_fail``) without noticing
 
 from __future__ import annotations
 
+from callbacks.handlers import archive, contacts, directory, suite, transfer
 from callbacks.registry import HandlerRegistry
 
 
 def default_registry() -> HandlerRegistry:
-    from callbacks.handlers import archive, contacts, directory, suite, transfer
-
     registry = HandlerRegistry()
     for module in (suite, contacts, directory, archive, transfer):
         module.register(registry)

@@ -10,32 +10,23 @@
 
 from __future__ import annotations
 
+from callbacks.handlers.tenant import active_tenant
 from callbacks.registry import HandlerContext, HandlerRegistry, SkipEvent
-from wecom_app import tenants
 from wecom_app.archive import consent
-from wecom_app.archive.runtime import runtime_for
 from wecom_app.protocol.events import ChangeExternalContact, Event
 from wecom_app.store.archive import ArchiveSettings
-from wecom_app.store.models import Corp
-
-
-async def _tenant(event: Event) -> Corp:
-    corp = await tenants.active_corp(event.corp_id)
-    if corp is None:
-        raise SkipEvent(f"corp {event.corp_id!r} is not an active tenant")
-    return corp
 
 
 async def on_msgaudit_notify(ctx: HandlerContext, event: Event) -> None:
-    corp = await _tenant(event)
+    corp = await active_tenant(event)
     if not await ArchiveSettings.filter(corp_id=corp.pk, enabled=True).exists():
         raise SkipEvent(f"corp {event.corp_id!r} has not enabled the chat archive")
-    await runtime_for(ctx.app).request_pull(corp)
+    await ctx.archive().request_pull(corp)
 
 
 async def on_msg_audit_approved(ctx: HandlerContext, event: Event) -> None:
     assert isinstance(event, ChangeExternalContact)
-    corp = await _tenant(event)
+    corp = await active_tenant(event)
     if not event.external_user_id:
         raise SkipEvent("msg_audit_approved without ExternalUserID")
     await consent.on_approved(corp.pk, event.user_id, event.external_user_id, event.create_time)

@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
-from callbacks.registry import HandlerContext, HandlerRegistry, SkipEvent
-from wecom_app import directory, tenants
+from callbacks.handlers.tenant import active_tenant
+from callbacks.registry import HandlerContext, HandlerRegistry
+from wecom_app import directory
 from wecom_app.protocol.events import ChangeContact, Event
-from wecom_app.store.models import Corp
-
-
-async def _tenant(event: ChangeContact) -> Corp:
-    corp = await tenants.active_corp(event.corp_id)
-    if corp is None:
-        raise SkipEvent(f"corp {event.corp_id!r} is not an active tenant")
-    return corp
 
 
 async def on_user_change(ctx: HandlerContext, event: Event) -> None:
     assert isinstance(event, ChangeContact)
-    await directory.apply_user_change(await _tenant(event), event)
+    await directory.apply_user_change(await active_tenant(event), event)
 
 
 async def on_party_change(ctx: HandlerContext, event: Event) -> None:
     assert isinstance(event, ChangeContact)
-    await directory.apply_party_change(await _tenant(event), event)
+    await directory.apply_party_change(await active_tenant(event), event)
 
 
 def register(registry: HandlerRegistry) -> None:

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import logging
 
+from callbacks.handlers.tenant import active_tenant
 from callbacks.registry import HandlerContext, HandlerRegistry, SkipEvent
-from wecom_app import directory, install, tenants
+from wecom_app import directory, install
 from wecom_app.protocol.events import (
     ChangeExternalChat,
     ChangeExternalContact,
@@ -37,23 +38,16 @@ CONTACT_CHANGES = (
 _NO_FETCH = frozenset({"del_external_contact", "del_follow_user", "dismiss"})
 
 
-async def _tenant(event: Event) -> Corp:
-    corp = await tenants.active_corp(event.corp_id)
-    if corp is None:
-        raise SkipEvent(f"corp {event.corp_id!r} is not an active tenant")
-    return corp
-
-
 async def _api(ctx: HandlerContext, corp: Corp) -> CorpAPI:
     try:
-        return await ctx.app.wecom.corp_api(corp.corp_id)
+        return await ctx.wecom.corp_api(corp.corp_id)
     except NoAccess as exc:
         raise SkipEvent(str(exc)) from None
 
 
 async def on_external_contact(ctx: HandlerContext, event: Event) -> None:
     assert isinstance(event, ChangeExternalContact)
-    corp = await _tenant(event)
+    corp = await active_tenant(event)
     api = None if event.change_type in _NO_FETCH else await _api(ctx, corp)
     try:
         await directory.apply_external_contact_change(corp, api, event)
@@ -63,7 +57,7 @@ async def on_external_contact(ctx: HandlerContext, event: Event) -> None:
 
 async def on_external_chat(ctx: HandlerContext, event: Event) -> None:
     assert isinstance(event, ChangeExternalChat)
-    corp = await _tenant(event)
+    corp = await active_tenant(event)
     api = None if event.change_type in _NO_FETCH else await _api(ctx, corp)
     try:
         await directory.apply_external_chat_change(corp, api, event)
@@ -73,7 +67,7 @@ async def on_external_chat(ctx: HandlerContext, event: Event) -> None:
 
 async def on_external_tag(ctx: HandlerContext, event: Event) -> None:
     assert isinstance(event, ChangeExternalTag)
-    corp = await _tenant(event)
+    corp = await active_tenant(event)
     try:
         await directory.apply_external_tag_change(corp, await _api(ctx, corp))
     except AuthCancelled as exc:
@@ -83,7 +77,9 @@ async def on_external_tag(ctx: HandlerContext, event: Event) -> None:
 async def _disconnected(ctx: HandlerContext, corp: Corp, exc: AuthCancelled) -> None:
     # Returning (not raising) keeps the mark: the worker would roll it back otherwise.
     log.warning("corp %s: %s; event dropped", corp.corp_id, exc.explanation)
-    await install.mark_disconnected(ctx.app, corp.corp_id, exc.explanation, errcode=exc.errcode)
+    await install.mark_disconnected(
+        ctx.services, corp.corp_id, exc.explanation, errcode=exc.errcode
+    )
 
 
 def register(registry: HandlerRegistry) -> None:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import logging
 
+from callbacks.handlers.tenant import active_tenant
 from callbacks.registry import HandlerContext, HandlerRegistry, SkipEvent
-from wecom_app import signals, tenants, timeline
+from wecom_app import signals, timeline
 from wecom_app.protocol.events import ChangeExternalContact, Event
 from wecom_app.transfer import on_employee_resigned, on_transfer_fail
 
@@ -21,9 +22,7 @@ log = logging.getLogger(__name__)
 
 async def on_transfer_fail_event(ctx: HandlerContext, event: Event) -> None:
     assert isinstance(event, ChangeExternalContact)
-    corp = await tenants.active_corp(event.corp_id)
-    if corp is None:
-        raise SkipEvent(f"corp {event.corp_id!r} is not an active tenant")
+    corp = await active_tenant(event)
     if not event.user_id or not event.external_user_id:
         raise SkipEvent("transfer_fail without UserID or ExternalUserID")
     matched = await on_transfer_fail(

@@ -35,9 +35,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from wecom_app.cli import _settings
+    from wecom_app.commands.environment import load_settings
 
-    return asyncio.run(_run(args, _settings().database_url))
+    return asyncio.run(_run(args, load_settings().database_url))
 
 
 async def _run(args: argparse.Namespace, database_url: str) -> int:

@@ -62,10 +62,10 @@ class ProgressPrinter:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    from wecom_app.cli import _configure_logging, _settings
+    from wecom_app.commands.environment import configure_logging, load_settings
 
-    settings = _settings()
-    _configure_logging(settings)
+    settings = load_settings()
+    configure_logging(settings)
     return asyncio.run(_run(settings, args.corp, full=args.full, force=args.force))
 
 

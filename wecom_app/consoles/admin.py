@@ -21,7 +21,6 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 from tortoise.functions import Count
 
-from callbacks import inbox
 from wecom_app import install, roles, sync
 from wecom_app.archive import keys as archive_keys
 from wecom_app.archive.runtime import runtime_for
@@ -33,6 +32,7 @@ from wecom_app.protocol.archive import PrivateKeyError
 from wecom_app.protocol.crypto import decode_aes_key
 from wecom_app.protocol.digits import INT32_MAX, is_digits, parse_id
 from wecom_app.protocol.errors import AesKeyError
+from wecom_app.store import inbox
 from wecom_app.store.archive import ArchiveKey, ArchiveSettings
 from wecom_app.store.directory import ConsoleRole, Department, SyncRun
 from wecom_app.store.models import Corp, Employee, InboxEvent
@@ -468,8 +468,8 @@ def routes(services: Services) -> list[BaseRoute]:
         replayed = 0
         for start in range(0, len(mine), 500):
             replayed += await inbox.replay(mine[start : start + 500], now=services.clock())
-        if replayed and services.worker is not None:
-            services.worker.wake()
+        if replayed:
+            services.inbox_due()
         if replayed:
             log.info(
                 "console: %s replayed %d inbox events of %s", who.userid, replayed, who.corp_id
