@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
-import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
+from wecom_app.commands import inbox as inbox_commands
+from wecom_app.commands import register_all
 from wecom_app.commands.environment import configure_logging, load_settings
 
 if TYPE_CHECKING:
@@ -87,42 +87,6 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_inbox(args: argparse.Namespace) -> int:
-    from wecom_app.store import inbox
-    from wecom_app.store.db import close_db, init_db
-    from wecom_app.store.models import InboxEvent
-
-    settings = load_settings()
-
-    async def run() -> int:
-        await init_db(settings.database_url)
-        try:
-            if args.inbox_command == "replay":
-                if not args.ids and not args.status:
-                    print("give inbox ids or --status", file=sys.stderr)
-                    return 2
-                count = await inbox.replay(args.ids, status=args.status, now=time.time())
-                print(f"{count} inbox events queued again")
-                return 0
-            query = InboxEvent.all().order_by("-id").limit(args.limit)
-            if args.status:
-                query = query.filter(status=args.status)
-            counts = await inbox.backlog()
-            print("  ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "inbox is empty")
-            print(f"{'id':>8} {'status':<10} {'tries':>5} {'corp':<20} {'event':<44} error")
-            for row in await query:
-                event = f"{row.name}:{row.change_type}" if row.change_type else row.name
-                print(
-                    f"{row.id:>8} {row.status:<10} {row.attempts:>5} {row.corp_id[:20]:<20} "
-                    f"{event[:44]:<44} {row.last_error[:60]}"
-                )
-            return 0
-        finally:
-            await close_db()
-
-    return asyncio.run(run())
-
-
 def cmd_demo(args: argparse.Namespace) -> int:
     from wecom_app.demo import run_demo
 
@@ -145,22 +109,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
 
-    inbox_parser = sub.add_parser("inbox", help="look at and re-apply callback inbox events")
-    inbox_sub = inbox_parser.add_subparsers(dest="inbox_command", required=True)
-    listing = inbox_sub.add_parser("list", help="newest inbox events and counts by status")
-    listing.add_argument("--status")
-    listing.add_argument("--limit", type=int, default=50)
-    replay = inbox_sub.add_parser("replay", help="queue events to be applied again")
-    replay.add_argument("ids", nargs="*", type=int)
-    replay.add_argument("--status", help="replay every event with this status, e.g. failed")
-    inbox_parser.set_defaults(func=cmd_inbox)
+    inbox_commands.register(sub)
 
     demo = sub.add_parser("demo", help="run the product against the built-in WeCom simulator")
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=8000)
     demo.set_defaults(func=cmd_demo)
-
-    from wecom_app.commands import register_all
 
     register_all(sub)
     return parser
