@@ -41,7 +41,9 @@ from wecom_app.protocol.digits import id_or_text, parse_id
 from wecom_app.store.models import Employee
 from wecom_app.store.transfer import TransferPlan, TransferSettings
 from wecom_app.transfer import PlanError, PlanOptions, TransferService, rules
-from wecom_app.transfer.planner import progress, settings_for, validate_successors
+from wecom_app.transfer.candidates import validate_successors
+from wecom_app.transfer.options import settings_for
+from wecom_app.transfer.preview import progress
 from wecom_app.transfer.report import csv_rows, list_items
 from wecom_app.transfer.sql import texts
 
