@@ -17,8 +17,14 @@ from tests.test_sync_support import (
     make_sim,
     running_app,
 )
-from wecom_app import install, sync
+from wecom_app import sync
 from wecom_app.config import SelfBuiltApp, Settings
+from wecom_app.install.disconnect import disconnected_reason
+from wecom_app.install.errors import InstallError
+from wecom_app.install.exchange import code_hash, process_pending_installs
+from wecom_app.install.lifecycle import reconnect
+from wecom_app.install.self_built import register_self_built_org
+from wecom_app.install.suite import complete_install, install_link
 from wecom_app.kv import KV
 from wecom_app.simulator.simulator import Simulator
 from wecom_app.simulator.state import AuthCode, Authorization
@@ -59,7 +65,7 @@ async def test_install_from_the_link_makes_an_active_tenant_and_syncs_it(
     org = add_suite_org(sim, 21, CORP_A)
     async with running_app(settings, kv, clock, sim) as app:
         code = await install_suite(app, sim, org, state="st-1")
-        corp = await install.complete_install(app.services, code, source="redirect")
+        corp = await complete_install(app.services, code, source="redirect")
 
         assert (corp.corp_id, corp.mode, corp.status) == (CORP_A, "suite", "active")
         assert corp.name == org.name
@@ -74,7 +80,7 @@ async def test_install_from_the_link_makes_an_active_tenant_and_syncs_it(
         assert corp.auth_info["state"] == "st-1"
         admin = await ConsoleRole.get(corp_id=corp.id, role="admin")
         assert admin.userid == authorization.installer_userid
-        exchange = await AuthExchange.get(code_hash=install.code_hash(code))
+        exchange = await AuthExchange.get(code_hash=code_hash(code))
         assert (exchange.status, exchange.corp_id, exchange.code_sealed) == ("done", CORP_A, "")
 
         # The initial sync is queued as a job, not run inline.
@@ -91,7 +97,7 @@ async def test_test_installs_mark_the_session(settings: Settings, kv: KV, clock:
     async with running_app(settings, kv, clock, sim) as app:
         sim.push_suite_ticket(TEST_SUITE_ID)
         await app.deliver(sim)
-        link = await install.install_link(
+        link = await install_link(
             app.services, redirect_uri="https://app.example/back", state="x", test_install=True
         )
         query = parse_qs(urlsplit(link).query)
@@ -100,7 +106,7 @@ async def test_test_installs_mark_the_session(settings: Settings, kv: KV, clock:
         assert query["redirect_uri"] == ["https://app.example/back"]
         assert query["state"] == ["x"]
         assert sim.world.pre_auth_codes[query["pre_auth_code"][0]].auth_type == 1
-        formal = await install.install_link(
+        formal = await install_link(
             app.services, redirect_uri="https://app.example/back", state="y"
         )
         pre = parse_qs(urlsplit(formal).query)["pre_auth_code"][0]
@@ -117,10 +123,10 @@ async def test_redirect_then_create_auth_exchanges_once(
         await app.deliver(sim)
         # A marketplace install: WeCom redirects the admin *and* pushes create_auth.
         code = sim.authorize(TEST_SUITE_ID, org, state="m")
-        first = await install.complete_install(app.services, code, source="redirect")
+        first = await complete_install(app.services, code, source="redirect")
         await app.deliver(sim)  # the create_auth callback with the same code
-        assert await install.process_pending_installs(app.services) == 0
-        again = await install.complete_install(app.services, code, source="redirect")
+        assert await process_pending_installs(app.services) == 0
+        again = await complete_install(app.services, code, source="redirect")
         assert first.id == again.id
         assert sim.calls[PERMANENT_CODE_PATH] == 1
         assert await Corp.filter(corp_id=CORP_A).count() == 1
@@ -142,14 +148,14 @@ async def test_create_auth_first_is_recorded_then_exchanged_by_the_job(
         await app.deliver(sim)
         # The handler only recorded the code: no WeCom call inside its transaction.
         assert sim.calls[PERMANENT_CODE_PATH] == 0
-        recorded = await AuthExchange.get(code_hash=install.code_hash(code))
+        recorded = await AuthExchange.get(code_hash=code_hash(code))
         assert (recorded.status, recorded.source) == ("pending", "create_auth")
         assert code not in recorded.code_sealed
-        assert await install.process_pending_installs(app.services) == 1
+        assert await process_pending_installs(app.services) == 1
         corp = await Corp.get(corp_id=CORP_A)
         assert corp.status == "active"
         # The admin's redirect arrives afterwards: the same tenant, no second exchange.
-        assert (await install.complete_install(app.services, code, source="redirect")).id == corp.id
+        assert (await complete_install(app.services, code, source="redirect")).id == corp.id
         assert sim.calls[PERMANENT_CODE_PATH] == 1
 
 
@@ -161,8 +167,8 @@ async def test_two_callers_at_once_exchange_once(
     async with running_app(settings, kv, clock, sim) as app:
         code = await install_suite(app, sim, org)
         corps = await asyncio.gather(
-            install.complete_install(app.services, code, source="redirect"),
-            install.complete_install(app.services, code, source="create_auth"),
+            complete_install(app.services, code, source="redirect"),
+            complete_install(app.services, code, source="create_auth"),
         )
         assert corps[0].id == corps[1].id
         assert sim.calls[PERMANENT_CODE_PATH] == 1
@@ -176,13 +182,13 @@ async def test_a_used_or_unknown_code_is_refused_and_remembered(
         sim.push_suite_ticket(TEST_SUITE_ID)
         await app.deliver(sim)
         with pytest.raises(WeComError):
-            await install.complete_install(app.services, "made-up-code", source="redirect")
-        row = await AuthExchange.get(code_hash=install.code_hash("made-up-code"))
+            await complete_install(app.services, "made-up-code", source="redirect")
+        row = await AuthExchange.get(code_hash=code_hash("made-up-code"))
         assert row.status == "failed"
         assert "refused" in row.error
         # Asking again with the same code does not call WeCom again.
-        with pytest.raises(install.InstallError):
-            await install.complete_install(app.services, "made-up-code", source="redirect")
+        with pytest.raises(InstallError):
+            await complete_install(app.services, "made-up-code", source="redirect")
         assert sim.calls[PERMANENT_CODE_PATH] == 1
 
 
@@ -193,7 +199,7 @@ async def test_a_rejected_permanent_code_disconnects_and_tells_the_admin(
     org = add_suite_org(sim, 25, CORP_A)
     async with running_app(settings, kv, clock, sim) as app:
         code = await install_suite(app, sim, org)
-        corp = await install.complete_install(app.services, code, source="redirect")
+        corp = await complete_install(app.services, code, source="redirect")
         # WeCom stops accepting the permanent code (the cancel_auth push got lost).
         sim.cancel_authorization(TEST_SUITE_ID, CORP_A)
         sim.pop_callbacks()
@@ -203,7 +209,7 @@ async def test_a_rejected_permanent_code_disconnects_and_tells_the_admin(
         assert "40084" in run.error
         corp = await Corp.get(corp_id=CORP_A)
         assert corp.status == "disconnected"
-        assert "permanent code" in install.disconnected_reason(corp)
+        assert "permanent code" in disconnected_reason(corp)
         assert corp.auth_info["disconnected_errcode"] == 40084
         # The job leaves a disconnected tenant alone; asking for a sync says why.
         assert await sync.run_due_syncs(app.services) == 0
@@ -211,13 +217,13 @@ async def test_a_rejected_permanent_code_disconnects_and_tells_the_admin(
         assert refused.status == "failed"
         assert "disconnected" in refused.error
         assert "permanent code" in refused.error
-        with pytest.raises(install.InstallError, match="still refuses"):
-            await install.reconnect(app.services, CORP_A)
+        with pytest.raises(InstallError, match="still refuses"):
+            await reconnect(app.services, CORP_A)
         # Installing again makes it active, and the reason goes.
         code = sim.authorize(TEST_SUITE_ID, CORP_A, push=False)
-        corp = await install.complete_install(app.services, code, source="redirect")
+        corp = await complete_install(app.services, code, source="redirect")
         assert corp.status == "active"
-        assert install.disconnected_reason(corp) == ""
+        assert disconnected_reason(corp) == ""
         assert "disconnected_reason" not in corp.auth_info
 
 
@@ -226,7 +232,7 @@ async def test_cancel_auth_stops_the_tenant(settings: Settings, kv: KV, clock: F
     org = add_suite_org(sim, 26, CORP_A)
     async with running_app(settings, kv, clock, sim) as app:
         code = await install_suite(app, sim, org)
-        corp = await install.complete_install(app.services, code, source="redirect")
+        corp = await complete_install(app.services, code, source="redirect")
         token_key = f"token:suite:{TEST_SUITE_ID}:corp:{CORP_A}"
         assert await app.services.kv_store.get(token_key) is not None
         clock.advance(5)
@@ -271,7 +277,7 @@ async def test_change_auth_rereads_the_authorisation(
     org = add_suite_org(sim, 27, CORP_A)
     async with running_app(settings, kv, clock, sim) as app:
         code = await install_suite(app, sim, org)
-        corp = await install.complete_install(app.services, code, source="redirect")
+        corp = await complete_install(app.services, code, source="redirect")
         assert await sync.run_due_syncs(app.services) == 1
         org.name = "改名后的公司"
         sim.change_authorization(TEST_SUITE_ID, CORP_A)
@@ -291,10 +297,10 @@ async def test_reset_permanent_code_swaps_the_code(
     org = add_suite_org(sim, 28, CORP_A)
     async with running_app(settings, kv, clock, sim) as app:
         code = await install_suite(app, sim, org)
-        await install.complete_install(app.services, code, source="redirect")
+        await complete_install(app.services, code, source="redirect")
         # WeCom issues the corp a new permanent code (custom-developed apps).
         authorization, _ = await reset_permanent_code(app, sim, clock, "0")
-        assert await install.process_pending_installs(app.services) == 1
+        assert await process_pending_installs(app.services) == 1
         corp = await Corp.get(corp_id=CORP_A)
         opened = app.services.secrets.open(corp.permanent_code_sealed, "corp.permanent_code")
         assert opened == authorization.permanent_code
@@ -311,9 +317,9 @@ async def test_two_tenants_never_see_each_others_data(
     org_b = add_suite_org(sim, 32, CORP_B)
     async with running_app(settings, kv, clock, sim) as app:
         code_a = await install_suite(app, sim, org_a)
-        corp_a = await install.complete_install(app.services, code_a, source="redirect")
+        corp_a = await complete_install(app.services, code_a, source="redirect")
         code_b = sim.authorize(TEST_SUITE_ID, org_b, push=False)
-        corp_b = await install.complete_install(app.services, code_b, source="redirect")
+        corp_b = await complete_install(app.services, code_b, source="redirect")
         # The same person is a customer of both orgs.
         shared = next(iter(org_a.customers.values()))
         seller_b = next(e.userid for e in org_b.active_employees() if e.customer_contact)
@@ -354,9 +360,9 @@ async def test_register_self_built_checks_the_secret(
             callback_token=settings.self_built.callback_token,
             callback_aes_key=settings.self_built.callback_aes_key,
         )
-        with pytest.raises(install.InstallError, match="secret"):
-            await install.register_self_built_org(app.services, wrong, admin_userids=["a"])
-        corp = await install.register_self_built_org(
+        with pytest.raises(InstallError, match="secret"):
+            await register_self_built_org(app.services, wrong, admin_userids=["a"])
+        corp = await register_self_built_org(
             app.services, settings.self_built, admin_userids=["boss", "boss", ""]
         )
         assert (corp.mode, corp.status) == ("self_built", "active")
@@ -399,12 +405,12 @@ async def test_a_database_dump_holds_no_credential_in_plaintext(
         code = await install_suite(app, sim, org)
         sim.callbacks.emit_suite(TEST_SUITE_ID, "create_auth", {"AuthCode": code})
         await app.deliver(sim)
-        await install.complete_install(app.services, code, source="redirect")
-        await install.register_self_built_org(app.services, settings.self_built, admin_userids=[])
+        await complete_install(app.services, code, source="redirect")
+        await register_self_built_org(app.services, settings.self_built, admin_userids=[])
         assert await sync.run_due_syncs(app.services) == 2
         first_code = sim.world.authorizations[(TEST_SUITE_ID, CORP_A)].permanent_code
         authorization, reset = await reset_permanent_code(app, sim, clock, "1")
-        assert await install.process_pending_installs(app.services) == 1
+        assert await process_pending_installs(app.services) == 1
         assert await (await app.services.wecom.corp_tokens(CORP_A)).get()
 
         credentials = {

@@ -423,7 +423,7 @@ async def test_suite_tickets_and_auth_codes_are_sealed_in_the_inbox(
         assert "<SuiteTicket>v1:" in row.payload or "<AuthCode>v1:" in row.payload
     assert await runtime.build_worker().drain() == 2
     assert await current_suite_ticket(TEST_SUITE_ID, services.secrets) == ticket
-    from wecom_app.install import code_hash
+    from wecom_app.install.exchange import code_hash
     from wecom_app.store.directory import AuthExchange
 
     assert await AuthExchange.filter(code_hash=code_hash("auth-code-0123456789")).exists()

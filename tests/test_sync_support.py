@@ -104,11 +104,11 @@ async def install_suite(app: App, sim: Simulator, org: Org | str, *, state: str 
     install link; returns the auth code of the redirect (not exchanged yet)."""
     from urllib.parse import parse_qs, urlsplit
 
-    from wecom_app import install
+    from wecom_app.install.suite import install_link
 
     sim.push_suite_ticket(TEST_SUITE_ID)
     await app.deliver(sim)
-    link = await install.install_link(
+    link = await install_link(
         app.services, redirect_uri="http://testserver/console/install/return", state=state
     )
     pre_auth_code = parse_qs(urlsplit(link).query)["pre_auth_code"][0]

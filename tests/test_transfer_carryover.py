@@ -33,7 +33,7 @@ from wecom_app.store.transfer import CustomerTransfer, TransferItem, TransferPla
 from wecom_app.transfer import Move, PlanOptions, TransferService, carry_over, register_hook, rules
 from wecom_app.transfer.carryover import unregister_hook
 from wecom_app.transfer.departures import on_employee_resigned
-from wecom_app.transfer.planner import create_plan
+from wecom_app.transfer.drafting import create_plan
 
 
 async def corp_with_relation() -> Corp:

@@ -13,7 +13,10 @@ from wecom_app.store.directory import Customer, FollowRelation, GroupChat, Tag
 from wecom_app.store.models import Corp, Employee
 from wecom_app.store.transfer import TransferItem, TransferPlan, TransferSettings
 from wecom_app.transfer import PlanError, PlanOptions, rules
-from wecom_app.transfer.planner import assign, create_plan, edit_items, preview, replan
+from wecom_app.transfer.assignment import assign
+from wecom_app.transfer.drafting import create_plan
+from wecom_app.transfer.editing import edit_items, replan
+from wecom_app.transfer.preview import preview
 
 NOW = 1_700_000_000.0
 DAY = 86400.0

@@ -39,9 +39,10 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import uvicorn
 
-from wecom_app import install, timeline
+from wecom_app import timeline
 from wecom_app.app import create_app
 from wecom_app.config import Settings
+from wecom_app.install.suite import complete_install, install_link
 from wecom_app.services import Services
 from wecom_app.simulator.api import create_simulator_app
 from wecom_app.simulator.archive_demo import enable_demo_archive
@@ -245,7 +246,7 @@ async def _install(
     await _until(ticket_stored, timeout_s=10, what="the suite ticket")
     say("2. install link: suite token → pre-auth code → WeCom's install page")
     state = secrets.token_urlsafe(8)
-    link = await install.install_link(
+    link = await install_link(
         services, redirect_uri=base + INSTALL_RETURN_PATH, state=state, test_install=True
     )
     say(f"   {link[:110]}…")
@@ -259,7 +260,7 @@ async def _install(
         base + INSTALL_RETURN_PATH, params={"auth_code": auth_code, "state": state}
     )
     if response.status_code == 404:  # a build without the console: do what it would
-        await install.complete_install(services, auth_code, source="redirect")
+        await complete_install(services, auth_code, source="redirect")
 
     async def installed() -> Corp | None:
         return await Corp.filter(corp_id=org.corp_id, status="active", mode="suite").first()

@@ -14,7 +14,8 @@ import logging
 
 from callbacks.handlers.tenant import active_tenant
 from callbacks.registry import HandlerContext, HandlerRegistry, SkipEvent
-from wecom_app import directory, install
+from wecom_app import directory
+from wecom_app.install.disconnect import mark_disconnected
 from wecom_app.protocol.events import (
     ChangeExternalChat,
     ChangeExternalContact,
@@ -77,9 +78,7 @@ async def on_external_tag(ctx: HandlerContext, event: Event) -> None:
 async def _disconnected(ctx: HandlerContext, corp: Corp, exc: AuthCancelled) -> None:
     # Returning (not raising) keeps the mark: the worker would roll it back otherwise.
     log.warning("corp %s: %s; event dropped", corp.corp_id, exc.explanation)
-    await install.mark_disconnected(
-        ctx.services, corp.corp_id, exc.explanation, errcode=exc.errcode
-    )
+    await mark_disconnected(ctx.services, corp.corp_id, exc.explanation, errcode=exc.errcode)
 
 
 def register(registry: HandlerRegistry) -> None:

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from callbacks.credentials import open_value
 from callbacks.registry import HandlerContext, HandlerRegistry, SkipEvent
-from wecom_app import install, tenants
+from wecom_app import tenants
+from wecom_app.install.exchange import kick_exchange
+from wecom_app.install.lifecycle import cancel_install, refresh_auth_info
+from wecom_app.install.suite import record_auth_code
 from wecom_app.protocol.events import (
     CancelAuth,
     ChangeAuth,
@@ -33,20 +36,20 @@ async def on_create_auth(ctx: HandlerContext, event: Event) -> None:
     auth_code = open_value(event.auth_code, event.name, ctx.secrets)
     if not auth_code:
         raise SkipEvent(f"{event.name} without an AuthCode")
-    digest = await install.record_auth_code(ctx.services, auth_code, source=event.name)
-    install.kick_exchange(ctx.services, digest)
+    digest = await record_auth_code(ctx.services, auth_code, source=event.name)
+    kick_exchange(ctx.services, digest)
 
 
 async def on_change_auth(ctx: HandlerContext, event: Event) -> None:
     assert isinstance(event, ChangeAuth)
     # get_auth_info is a read: repeating it on a retry is harmless.
-    if await install.refresh_auth_info(ctx.services, event.corp_id) is None:
+    if await refresh_auth_info(ctx.services, event.corp_id) is None:
         raise SkipEvent(f"corp {event.corp_id!r} is not an installed tenant")
 
 
 async def on_cancel_auth(ctx: HandlerContext, event: Event) -> None:
     assert isinstance(event, CancelAuth)
-    if await install.cancel_install(ctx.services, event.corp_id, at=event.create_time) is None:
+    if await cancel_install(ctx.services, event.corp_id, at=event.create_time) is None:
         raise SkipEvent(f"corp {event.corp_id!r} is not a tenant")
 
 

@@ -25,7 +25,7 @@ from wecom_app.protocol.digits import id_or_text
 from wecom_app.store.models import Corp
 from wecom_app.store.transfer import TransferPlan
 from wecom_app.transfer import PlanError, PlanOptions, TransferService, rules
-from wecom_app.transfer.planner import progress
+from wecom_app.transfer.preview import progress
 from wecom_app.transfer.report import csv_text, list_items
 
 

@@ -21,13 +21,17 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 from tortoise.functions import Count
 
-from wecom_app import install, roles, sync
+from wecom_app import roles, sync
 from wecom_app.archive import keys as archive_keys
 from wecom_app.archive.runtime import runtime_for
 from wecom_app.archive.status import archive_status
 from wecom_app.config import SelfBuiltApp
 from wecom_app.consoles import auth, web
 from wecom_app.consoles.web import Principal
+from wecom_app.install.disconnect import disconnected_reason
+from wecom_app.install.errors import InstallError
+from wecom_app.install.lifecycle import reconnect
+from wecom_app.install.self_built import register_self_built_org
 from wecom_app.protocol.archive import PrivateKeyError
 from wecom_app.protocol.crypto import decode_aes_key
 from wecom_app.protocol.digits import INT32_MAX, is_digits, parse_id
@@ -290,7 +294,7 @@ def tenant_view(services: Services, corp: Corp) -> dict[str, Any]:
         and settings.self_built is not None
         and settings.self_built.corp_id == corp.corp_id,
         "suite": settings.suite is not None and corp.mode == "suite",
-        "disconnected_reason": install.disconnected_reason(corp),
+        "disconnected_reason": disconnected_reason(corp),
     }
 
 
@@ -346,8 +350,8 @@ def routes(services: Services) -> list[BaseRoute]:
 
     async def tenant_reconnect(request: Request, who: Principal) -> Response:
         try:
-            await install.reconnect(services, who.corp_id)
-        except install.InstallError as exc:
+            await reconnect(services, who.corp_id)
+        except InstallError as exc:
             return web.render(
                 request,
                 "tenant.html",
@@ -412,10 +416,8 @@ def routes(services: Services) -> list[BaseRoute]:
             # A new secret is checked with WeCom before it is stored (a wrong one is
             # caught here, not by the next sync); the callback receiver and the token
             # cache drop the old credentials.
-            await install.register_self_built_org(
-                services, app, admin_userids=[], verify=bool(secret)
-            )
-        except install.InstallError as exc:
+            await register_self_built_org(services, app, admin_userids=[], verify=bool(secret))
+        except InstallError as exc:
             return web.render(
                 request,
                 "settings.html",

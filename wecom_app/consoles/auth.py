@@ -14,7 +14,7 @@ Sign-in (the shared "login via WeCom"):
    starts a fresh session for that member of that tenant.
 
 Install (suite only): ``/console/install`` → WeCom's install page → WeCom redirects to
-``/console/install/return?auth_code=&state=`` → :func:`wecom_app.install.complete_install`.
+``/console/install/return?auth_code=&state=`` → :func:`wecom_app.install.suite.complete_install`.
 
 Where the browser goes: WeCom's own hosts, unless ``WECOM_API_BASE`` points somewhere
 else (the simulator), whose server then also serves the sign-in pages; the environment
@@ -33,9 +33,11 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute
 
-from wecom_app import install, roles
+from wecom_app import roles
 from wecom_app.config import DEFAULT_API_BASE, Settings
 from wecom_app.consoles import web
+from wecom_app.install.errors import InstallError
+from wecom_app.install.suite import complete_install, install_link
 from wecom_app.store.models import Corp
 from wecom_app.wecom import InvalidCode, SuiteTicketMissing, WeComError
 from wecom_app.wecom.oauth import (
@@ -226,7 +228,7 @@ def routes(services: Services) -> list[BaseRoute]:
         test_install = form.get("test_install") in ("1", "on", "true")
         state = await site.new_state(request, "install", {})
         try:
-            url = await install.install_link(
+            url = await install_link(
                 services,
                 redirect_uri=settings.public_url + INSTALL_RETURN_PATH,
                 state=state,
@@ -237,7 +239,7 @@ def routes(services: Services) -> list[BaseRoute]:
                 "WeCom has not sent the suite ticket yet (it does every 10 minutes). "
                 "Check the suite's command callback URL and try again shortly."
             ) from None
-        except (WeComError, NoAccess, install.InstallError) as exc:
+        except (WeComError, NoAccess, InstallError) as exc:
             log.warning("install link failed: %s", exc)
             raise web.Unavailable("WeCom refused to start the installation; try again.") from None
         return RedirectResponse(url, status_code=303)
@@ -258,8 +260,8 @@ def routes(services: Services) -> list[BaseRoute]:
         except web.Forbidden:
             from_here = False
         try:
-            corp = await install.complete_install(services, auth_code, source="redirect")
-        except install.InstallError as exc:
+            corp = await complete_install(services, auth_code, source="redirect")
+        except InstallError as exc:
             raise web.Unavailable(f"The installation did not complete: {exc}.") from None
         except WeComError as exc:
             log.warning("install exchange failed: %s", exc)

@@ -23,10 +23,11 @@ RECONCILE_EVERY_S = 600.0
 
 
 def register(scheduler: Scheduler, services: Services) -> None:
-    from wecom_app import install, sync
+    from wecom_app import sync
+    from wecom_app.install.exchange import process_pending_installs
 
     async def exchanges() -> None:
-        await install.process_pending_installs(services)
+        await process_pending_installs(services)
 
     async def due() -> None:
         await sync.run_due_syncs(services)

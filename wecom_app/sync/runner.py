@@ -323,22 +323,18 @@ async def execute(
             run, "cancelled" if status == "cancelled" else "failed", f"tenant is {status}"
         )
     except AuthCancelled as exc:
-        from wecom_app import install
+        from wecom_app.install.disconnect import mark_disconnected
 
         fresh = await Corp.filter(id=corp.id).first()
         if fresh is None or fresh.status == "cancelled":
             return await finish(run, "cancelled", "tenant is cancelled")
-        await install.mark_disconnected(
-            services, corp.corp_id, exc.explanation, errcode=exc.errcode
-        )
+        await mark_disconnected(services, corp.corp_id, exc.explanation, errcode=exc.errcode)
         return await finish(run, "failed", str(exc))
     except InvalidCredential as exc:
         if corp.mode == "self_built":
-            from wecom_app import install
+            from wecom_app.install.disconnect import mark_disconnected
 
-            await install.mark_disconnected(
-                services, corp.corp_id, exc.explanation, errcode=exc.errcode
-            )
+            await mark_disconnected(services, corp.corp_id, exc.explanation, errcode=exc.errcode)
         return await finish(run, "failed", str(exc))
     except RateLimited as exc:
         return await _pause(job, str(exc), retry_after=exc.retry_after_s)

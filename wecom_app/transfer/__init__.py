@@ -1,7 +1,12 @@
 """Customer transfer (issue 7): handing a leaver's or a role-changer's customers and group
 chats to colleagues — planned, checked, submitted, tracked to the end.
 
-- :mod:`.planner` — plans, strategies, WeCom's rules checked before submitting, edits;
+- plans, before anything is sent: :mod:`.options` (what a plan is drafted with,
+  :class:`PlanError`), :mod:`.holdings` (what the leaver holds), :mod:`.candidates`
+  (who may take over, their loads), :mod:`.assignment` (the strategies, pure),
+  :mod:`.drafting` (a plan and its items), :mod:`.checking` (WeCom's rules applied
+  before submitting), :mod:`.editing` (edits, replan, cancel), :mod:`.preview`
+  (progress and preview);
 - :mod:`.executor` — batches of ≤ 100, each item sent at most once;
 - :mod:`.tracker` — ``transfer_result`` polling, ``transfer_fail`` matching, completion;
 - :mod:`.carryover` — :func:`carry_over`, what follows a customer to the successor (the
@@ -14,7 +19,8 @@ chats to colleagues — planned, checked, submitted, tracked to the end.
 from wecom_app.transfer.carryover import Carried, Move, carry_over, carry_over_many, register_hook
 from wecom_app.transfer.context import RunReport
 from wecom_app.transfer.departures import on_employee_resigned
-from wecom_app.transfer.planner import EditResult, PlanError, PlanOptions
+from wecom_app.transfer.editing import EditResult
+from wecom_app.transfer.options import PlanError, PlanOptions
 from wecom_app.transfer.service import TransferService
 from wecom_app.transfer.tracker import on_transfer_fail
 

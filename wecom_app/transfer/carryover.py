@@ -39,8 +39,9 @@ from wecom_app import signals, timeline
 from wecom_app.store.directory import FollowRelation, Tag
 from wecom_app.store.models import Corp
 from wecom_app.store.sidebar import Reminder
+from wecom_app.store.sql import chunks, json_list, placeholders
 from wecom_app.store.transfer import CustomerTransfer
-from wecom_app.transfer.sql import chunks, fetch_in, json_list, json_object, placeholders
+from wecom_app.transfer.sql import fetch_in, json_object
 
 log = logging.getLogger(__name__)
 

@@ -21,10 +21,12 @@ from tortoise.functions import Count
 
 from wecom_app.store.directory import FollowRelation, GroupChat
 from wecom_app.store.models import Corp, Employee
+from wecom_app.store.sql import chunks
 from wecom_app.store.transfer import TransferItem, TransferPlan
 from wecom_app.transfer import rules
-from wecom_app.transfer.planner import add_items, create_plan, open_plan, settings_for
-from wecom_app.transfer.sql import chunks, texts
+from wecom_app.transfer.drafting import add_items, create_plan, open_plan
+from wecom_app.transfer.options import settings_for
+from wecom_app.transfer.sql import texts
 from wecom_app.wecom import CorpAPI
 from wecom_app.wecom.errors import WeComError
 from wecom_app.wecom.groupchat import MAX_OWNER_FILTER, STATUS_OWNER_RESIGNED

@@ -31,10 +31,10 @@ from tortoise.transactions import in_transaction
 
 from wecom_app import timeline
 from wecom_app.store.directory import GroupChat
+from wecom_app.store.sql import chunks
 from wecom_app.store.transfer import TransferItem
 from wecom_app.transfer import rules
 from wecom_app.transfer.context import RunContext
-from wecom_app.transfer.sql import chunks
 from wecom_app.transfer.tracker import apply_results, fetch_results
 from wecom_app.wecom.errors import (
     AuthCancelled,

@@ -17,7 +17,7 @@ from wecom_app.store.models import Employee
 from wecom_app.store.transfer import TransferItem, TransferPlan
 from wecom_app.transfer import rules
 from wecom_app.transfer.context import RunContext
-from wecom_app.transfer.planner import settings_for
+from wecom_app.transfer.options import settings_for
 from wecom_app.wecom.errors import WeComError
 
 log = logging.getLogger(__name__)

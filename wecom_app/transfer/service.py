@@ -28,10 +28,13 @@ from wecom_app.kv import KV, LockTimeout
 from wecom_app.protocol.digits import is_digits
 from wecom_app.store.models import Corp
 from wecom_app.store.transfer import TransferPlan
+from wecom_app.transfer import checking, drafting, editing, executor, notify, rules, tracker
 from wecom_app.transfer import departures as leavers
-from wecom_app.transfer import executor, notify, planner, rules, tracker
 from wecom_app.transfer.context import BeforeCall, RunContext, RunReport
-from wecom_app.transfer.planner import EditResult, PlanError, PlanOptions
+from wecom_app.transfer.editing import EditResult
+from wecom_app.transfer.options import PlanError, PlanOptions
+from wecom_app.transfer.preview import preview as preview_plan
+from wecom_app.transfer.preview import progress as plan_progress
 from wecom_app.wecom import CorpAPI
 from wecom_app.wecom.message import MessageAPI
 from wecom_app.wecom.transfer import TransferAPI
@@ -98,7 +101,7 @@ class TransferService:
         source: str = "admin",
         created_by: str = "",
     ) -> tuple[TransferPlan, bool]:
-        return await planner.create_plan(
+        return await drafting.create_plan(
             corp,
             handover_userid,
             options,
@@ -114,11 +117,11 @@ class TransferService:
         return plan
 
     async def preview(self, plan: TransferPlan) -> dict[str, Any]:
-        return await planner.preview(plan, now=self.clock())
+        return await preview_plan(plan, now=self.clock())
 
     async def progress(self, plan: TransferPlan) -> dict[str, Any]:
         await plan.refresh_from_db()
-        return await planner.progress(plan)
+        return await plan_progress(plan)
 
     async def edit(
         self,
@@ -131,7 +134,7 @@ class TransferService:
         expect_version: int | None = None,
     ) -> EditResult:
         await plan.refresh_from_db()
-        return await planner.edit_items(
+        return await editing.edit_items(
             plan,
             refs,
             now=self.clock(),
@@ -143,11 +146,11 @@ class TransferService:
 
     async def replan(self, plan: TransferPlan, options: PlanOptions) -> int:
         await plan.refresh_from_db()
-        return await planner.replan(plan, options, now=self.clock())
+        return await editing.replan(plan, options, now=self.clock())
 
     async def cancel(self, plan: TransferPlan) -> int:
         await plan.refresh_from_db()
-        return await planner.cancel_plan(plan, now=self.clock())
+        return await editing.cancel_plan(plan, now=self.clock())
 
     # -- running -------------------------------------------------------------------------
 
@@ -197,7 +200,7 @@ class TransferService:
 
     async def _run(self, ctx: RunContext) -> None:
         await executor.reconcile_submitting(ctx)
-        await planner.check_plan(ctx.plan, now=ctx.now())
+        await checking.check_plan(ctx.plan, now=ctx.now())
         await executor.submit_due(ctx)
         await notify.notify_successors(ctx)
         await tracker.poll_due(ctx)

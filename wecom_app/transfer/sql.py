@@ -1,42 +1,16 @@
-"""Small helpers for the few queries the ORM would make slow (10,000-item plans)."""
+"""Small helpers for the few queries the ORM would make slow (10,000-item plans).
+
+Bind markers, ``IN`` chunks and JSON-list columns come from the one dialect helper,
+:mod:`wecom_app.store.sql`; what is here is particular to the transfer tables' sizes."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
-from typing import Any, TypeVar
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from wecom_app.store.db import db, dialect
-
-T = TypeVar("T")
-
-# Well below SQLite's bound-parameter limit and PostgreSQL's, and small enough that one
-# statement stays cheap to plan.
-CHUNK = 500
-
-
-def chunks(values: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
-def placeholders(count: int, start: int = 1) -> list[str]:
-    """``?`` on SQLite, ``$n`` on PostgreSQL (asyncpg)."""
-    if dialect() == "postgres":
-        return [f"${i}" for i in range(start, start + count)]
-    return ["?"] * count
-
-
-def json_list(value: Any) -> list[str]:
-    """A JSON column read by raw SQL: text on SQLite, text or a list on PostgreSQL."""
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            return []
-    if not isinstance(value, list):
-        return []
-    return [str(v) for v in value]
+from wecom_app.store.sql import chunks, placeholders
 
 
 def texts(values: Iterable[Any]) -> list[str]:

@@ -27,11 +27,11 @@ from tortoise.transactions import in_transaction
 
 from wecom_app import timeline
 from wecom_app.store.models import Corp
+from wecom_app.store.sql import chunks
 from wecom_app.store.transfer import TransferItem, TransferPlan
 from wecom_app.transfer import rules
 from wecom_app.transfer.carryover import Carried, Move, carry_over_many
 from wecom_app.transfer.context import RunContext
-from wecom_app.transfer.sql import chunks
 from wecom_app.wecom.errors import WeComError
 from wecom_app.wecom.transfer import TransferStatus
 
