@@ -45,7 +45,7 @@ from wecom_app.simulator.api_common import (
     ApiError,
     JsonObject,
 )
-from wecom_app.simulator.archive import archive_routes
+from wecom_app.simulator.archive_http import archive_routes
 from wecom_app.simulator.simulator import Simulator
 from wecom_app.simulator.tokens import TokenKind, TokenRejected
 
