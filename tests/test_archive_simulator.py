@@ -56,8 +56,10 @@ from wecom_app.protocol.sdk_wire import (
     seal_chat_msg,
 )
 from wecom_app.simulator.archive import MediaBlob, OrgArchive, SimArchive, archive_of
-from wecom_app.simulator.archive_gen import ALL_MSGTYPES, GeneratedArchive, generate_archive
+from wecom_app.simulator.archive_corpus import ALL_MSGTYPES
+from wecom_app.simulator.archive_gen import generate_archive
 from wecom_app.simulator.archive_http import create_archive_app
+from wecom_app.simulator.archive_log import GeneratedArchive
 
 CORP = "wwsimcorp0000001"
 SECRET = "archive-secret-for-tests"

@@ -393,9 +393,7 @@ async def test_a_scheduled_pull_as_the_demo_stores_the_secret_finds_the_keys(
         report = await env.runtime.pull(corp)  # the archive-pull job, at the worst moment
         pulled.append(report.ok)
 
-    monkeypatch.setattr(
-        "wecom_app.demo.archive.set_archive_secret", secret_then_a_scheduled_pull
-    )
+    monkeypatch.setattr("wecom_app.demo.archive.set_archive_secret", secret_then_a_scheduled_pull)
     result = await archive_demo.enable_demo_archive(
         env.services, env.sim, env.corp, messages=300, say=lambda _: None
     )
