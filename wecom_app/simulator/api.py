@@ -30,6 +30,7 @@ from wecom_app.protocol import jsonin
 from wecom_app.simulator import (
     api_contacts,
     api_external,
+    api_groupchat,
     api_jsapi,
     api_message,
     api_msgaudit,
@@ -53,6 +54,7 @@ ALL_APIS: tuple[Api, ...] = (
     *api_suite.APIS,
     *api_contacts.APIS,
     *api_external.APIS,
+    *api_groupchat.APIS,
     *api_oauth.APIS,
     *api_jsapi.APIS,
     *api_transfer.APIS,
