@@ -1,6 +1,6 @@
 """What the archive generator draws from: people, products, scripts, media shapes.
 
-Employees of the demo org, Chinese names for customers, companies, cities, products with
+Employees of the generated org, Chinese names for customers, companies, cities, products with
 their gifts and problems, sales/service/group/internal conversation scripts and small
 talk, which rich message types show up in which kind of chat, and how big media files
 are and how they begin. Data only; :mod:`wecom_app.simulator.archive_gen` walks it
@@ -20,6 +20,7 @@ DEFAULT_START: Final = datetime(2024, 3, 4, 9, 0, tzinfo=CST)
 
 
 def pick(rng: random.Random, items: Sequence[Any]) -> Any:
+    """One of ``items``, drawn with ``rng``."""
     return items[rng.randrange(len(items))]
 
 
