@@ -51,8 +51,9 @@ def serve(args: argparse.Namespace) -> None:
     import uvicorn
     from cryptography.hazmat.primitives import serialization
 
-    from wecom_app.simulator.archive import SimArchive, create_archive_app
+    from wecom_app.simulator.archive import SimArchive
     from wecom_app.simulator.archive_gen import generate_archive
+    from wecom_app.simulator.archive_http import create_archive_app
 
     started = time.perf_counter()
     sim = SimArchive()

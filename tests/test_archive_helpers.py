@@ -23,8 +23,10 @@ from wecom_app.archive.puller import Backoff, Puller
 from wecom_app.archive.sim_source import SimulatorArchiveSource
 from wecom_app.kv import KV, MemoryKV
 from wecom_app.secretbox import SecretBox
-from wecom_app.simulator.archive import OrgArchive, SimArchive, create_archive_app
-from wecom_app.simulator.archive_gen import GeneratedArchive, generate_archive
+from wecom_app.simulator.archive import OrgArchive, SimArchive
+from wecom_app.simulator.archive_gen import generate_archive
+from wecom_app.simulator.archive_http import create_archive_app
+from wecom_app.simulator.archive_log import GeneratedArchive
 from wecom_app.store.archive import ArchiveMessage
 from wecom_app.store.models import Corp
 

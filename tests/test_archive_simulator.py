@@ -28,15 +28,8 @@ from tests.test_simulator_support import (
     post_json,
     wecom_client,
 )
-from wecom_app.archive.sim_source import (
-    CHATDATA_PATH,
-    MEDIADATA_PATH,
-    SimulatorArchiveSource,
-    open_chat_msg,
-    seal_chat_msg,
-)
+from wecom_app.archive.sim_source import SimulatorArchiveSource, open_chat_msg
 from wecom_app.archive.source import (
-    MAX_MEDIA_CHUNK,
     ArchiveSdkError,
     ArchiveSdkTimeout,
     ArchiveSource,
@@ -56,14 +49,17 @@ from wecom_app.protocol.archive import (
     decrypt_random_key,
     normalise_message,
 )
-from wecom_app.simulator.archive import (
-    MediaBlob,
-    OrgArchive,
-    SimArchive,
-    archive_of,
-    create_archive_app,
+from wecom_app.protocol.sdk_wire import (
+    CHATDATA_PATH,
+    MAX_MEDIA_CHUNK,
+    MEDIADATA_PATH,
+    seal_chat_msg,
 )
-from wecom_app.simulator.archive_gen import ALL_MSGTYPES, GeneratedArchive, generate_archive
+from wecom_app.simulator.archive import MediaBlob, OrgArchive, SimArchive, archive_of
+from wecom_app.simulator.archive_corpus import ALL_MSGTYPES
+from wecom_app.simulator.archive_gen import generate_archive
+from wecom_app.simulator.archive_http import create_archive_app
+from wecom_app.simulator.archive_log import GeneratedArchive
 
 CORP = "wwsimcorp0000001"
 SECRET = "archive-secret-for-tests"

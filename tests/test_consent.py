@@ -313,7 +313,7 @@ async def test_notifies_for_a_tenant_without_the_archive_are_skipped(env: Env) -
 
 
 async def test_the_demo_gives_the_demo_org_an_archive(env: Env) -> None:
-    from wecom_app.simulator.archive_demo import enable_demo_archive
+    from wecom_app.demo.archive import enable_demo_archive
 
     archive_of(env.sim).orgs.pop(TEST_CORP_ID)  # the demo makes its own
     said: list[str] = []
@@ -341,7 +341,7 @@ async def test_the_demo_gives_the_demo_org_an_archive(env: Env) -> None:
 
 async def test_the_demo_waits_for_a_media_job_that_holds_the_queue(env: Env) -> None:
     from wecom_app.archive.puller import Lease
-    from wecom_app.simulator.archive_demo import enable_demo_archive
+    from wecom_app.demo.archive import enable_demo_archive
 
     archive_of(env.sim).orgs.pop(TEST_CORP_ID)
     # The scheduler's archive-media run holds the tenant's media queue…
@@ -364,7 +364,7 @@ async def test_the_demo_waits_for_a_media_job_that_holds_the_queue(env: Env) -> 
 
 async def test_the_demo_waits_for_a_scheduled_pull_that_holds_the_tenant(env: Env) -> None:
     from wecom_app.archive.puller import Lease, Puller
-    from wecom_app.simulator.archive_demo import enable_demo_archive
+    from wecom_app.demo.archive import enable_demo_archive
 
     archive_of(env.sim).orgs.pop(TEST_CORP_ID)
     job = Lease(env.runtime.kv, Puller.lease_name(env.corp.pk), ttl_s=600.0)
@@ -385,7 +385,7 @@ async def test_the_demo_waits_for_a_scheduled_pull_that_holds_the_tenant(env: En
 async def test_a_scheduled_pull_as_the_demo_stores_the_secret_finds_the_keys(
     env: Env, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from wecom_app.simulator import archive_demo
+    from wecom_app.demo import archive as archive_demo
 
     archive_of(env.sim).orgs.pop(TEST_CORP_ID)
     pulled: list[int] = []
@@ -395,9 +395,7 @@ async def test_a_scheduled_pull_as_the_demo_stores_the_secret_finds_the_keys(
         report = await env.runtime.pull(corp)  # the archive-pull job, at the worst moment
         pulled.append(report.ok)
 
-    monkeypatch.setattr(
-        "wecom_app.simulator.archive_demo.set_archive_secret", secret_then_a_scheduled_pull
-    )
+    monkeypatch.setattr("wecom_app.demo.archive.set_archive_secret", secret_then_a_scheduled_pull)
     result = await archive_demo.enable_demo_archive(
         env.services, env.sim, env.corp, messages=300, say=lambda _: None
     )

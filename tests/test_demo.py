@@ -16,13 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from wecom_app.demo import DEMO_CORP_ID, demo_org
-from wecom_app.simulator.archive_demo import DEMO_ARCHIVE_MESSAGES, DEMO_ARCHIVE_SEED
+from wecom_app.demo.archive import DEMO_ARCHIVE_MESSAGES, DEMO_ARCHIVE_SEED
+from wecom_app.demo.run import DEMO_CORP_ID, demo_org
 from wecom_app.simulator.archive_gen import generate_archive
 
 REPO = Path(__file__).resolve().parents[1]
 RUN_DEMO = (
-    "import asyncio, sys; from wecom_app.demo import run_demo; "
+    "import asyncio, sys; from wecom_app.demo.run import run_demo; "
     "sys.exit(asyncio.run(run_demo('127.0.0.1', 0, serve_forever=False)))"
 )
 

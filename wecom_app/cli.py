@@ -88,7 +88,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from wecom_app.demo import run_demo
+    from wecom_app.demo.run import run_demo
 
     return asyncio.run(run_demo(args.host, args.port))
 

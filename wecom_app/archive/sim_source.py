@@ -1,24 +1,8 @@
 """The simulator's archive as an :class:`~wecom_app.archive.source.ArchiveSource`, over HTTP.
 
 WeCom's DecryptData algorithm is not public (wecom-protocol.md §6), so the simulator
-encrypts message bodies with a scheme of its own, defined here because this source has
-to undo it, as the real SDK does locally:
-
-* the per-message **random key** is an ASCII string (the simulator uses 32 URL-safe
-  characters); like WeCom's it travels RSA-encrypted (PKCS#1 v1.5) under the org's
-  public key of version ``publickey_ver``, and the puller RSA-decrypts it with our own
-  :func:`wecom_app.protocol.archive.decrypt_random_key` — that half is WeCom's real
-  protocol;
-* the **body key** is ``SHA-256(SCHEME_INFO ‖ 0x00 ‖ random_key)`` (scheme 2; the
-  random key is already uniformly random, so one hash is a sound derivation, and at
-  about a microsecond it keeps the stand-in for the SDK's native ``DecryptData`` as
-  cheap as native code would be). Scheme 1 derived it with
-  ``HKDF-SHA256(ikm=random_key, salt=b"", info=SCHEME_INFO, 32)``, several times
-  dearer in Python; records sealed that way (a parked record kept from before) still
-  open;
-* ``encrypt_chat_msg = base64(scheme ‖ nonce(12) ‖ AES-256-GCM(body key, nonce,
-  plaintext, aad=SCHEME_INFO))``; the leading byte is the scheme version.
-
+encrypts message bodies with a scheme of its own (:mod:`wecom_app.protocol.sdk_wire`,
+shared with the simulator); this source undoes it, as the real SDK does locally.
 A wrong key or a changed byte fails the GCM tag, reported as the SDK's 10006.
 
 The simulator serves ``POST /finance/chatdata`` and ``POST /finance/mediadata``
@@ -27,18 +11,13 @@ The simulator serves ``POST /finance/chatdata`` and ``POST /finance/mediadata``
 
 from __future__ import annotations
 
-import base64
 import binascii
-import hashlib
-import os
 from collections.abc import Callable
-from typing import Any, Final
+from typing import Any
 
 import httpx
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from wecom_app.archive.source import (
     ArchiveSdkError,
@@ -50,40 +29,22 @@ from wecom_app.archive.source import (
     parse_fetch_answer,
 )
 from wecom_app.protocol.archive import ChatDataBatch
-
-SCHEME_INFO: Final = b"wecom-app simulator chat archive v1"
-SCHEME_VERSION: Final = 2
-_HKDF_SCHEME: Final = 1
-_NONCE = 12
-
-CHATDATA_PATH: Final = "/finance/chatdata"
-MEDIADATA_PATH: Final = "/finance/mediadata"
-INDEX_HEADER: Final = "X-Outindexbuf"
-FINISH_HEADER: Final = "X-Is-Finish"
-
-
-def _body_key(random_key: bytes, scheme: int = SCHEME_VERSION) -> bytes:
-    if scheme == _HKDF_SCHEME:
-        hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"", info=SCHEME_INFO)
-        return hkdf.derive(random_key)
-    return hashlib.sha256(SCHEME_INFO + b"\0" + random_key).digest()
-
-
-def seal_chat_msg(
-    random_key: bytes,
-    plaintext: bytes,
-    *,
-    nonce: bytes | None = None,
-    scheme: int = SCHEME_VERSION,
-) -> str:
-    """Encrypt a message body the way the simulator does (see the module docstring)."""
-    nonce = os.urandom(_NONCE) if nonce is None else nonce
-    sealed = AESGCM(_body_key(random_key, scheme)).encrypt(nonce, plaintext, SCHEME_INFO)
-    return base64.b64encode(bytes([scheme]) + nonce + sealed).decode("ascii")
+from wecom_app.protocol.sdk_wire import (
+    CHATDATA_PATH,
+    FINISH_HEADER,
+    INDEX_HEADER,
+    MEDIADATA_PATH,
+    SCHEME_INFO,
+    SCHEME_VERSION,
+)
+from wecom_app.protocol.sdk_wire import HKDF_SCHEME as _HKDF_SCHEME
+from wecom_app.protocol.sdk_wire import NONCE_BYTES as _NONCE
+from wecom_app.protocol.sdk_wire import body_key as _body_key
 
 
 def open_chat_msg(random_key: bytes, encrypt_chat_msg: str) -> bytes:
-    """Undo :func:`seal_chat_msg`; SDK error codes as DecryptData would return them."""
+    """Undo :func:`~wecom_app.protocol.sdk_wire.seal_chat_msg`; SDK error codes as
+    DecryptData would return them."""
     if not random_key or b"\0" in random_key:
         raise ArchiveSdkError(10008, "random key is empty", operation=Operation.DECRYPT)
     try:

@@ -19,16 +19,12 @@ from enum import StrEnum
 from typing import Final, Protocol, runtime_checkable
 
 from wecom_app.protocol.archive import (
-    MAX_CHATDATA_LIMIT,
     ChatDataBatch,
     ChatDataResponseError,
     MalformedChatData,
     parse_chat_data,
 )
-
-MAX_FETCH_LIMIT: Final = MAX_CHATDATA_LIMIT
-MAX_MEDIA_CHUNK: Final = 512 * 1024
-"""GetMediaData returns at most 512 KB per call."""
+from wecom_app.protocol.sdk_wire import MAX_FETCH_LIMIT
 
 
 class Disposition(StrEnum):

@@ -30,6 +30,7 @@ from wecom_app.protocol import jsonin
 from wecom_app.simulator import (
     api_contacts,
     api_external,
+    api_groupchat,
     api_jsapi,
     api_message,
     api_msgaudit,
@@ -45,7 +46,7 @@ from wecom_app.simulator.api_common import (
     ApiError,
     JsonObject,
 )
-from wecom_app.simulator.archive import archive_routes
+from wecom_app.simulator.archive_http import archive_routes
 from wecom_app.simulator.simulator import Simulator
 from wecom_app.simulator.tokens import TokenKind, TokenRejected
 
@@ -53,6 +54,7 @@ ALL_APIS: tuple[Api, ...] = (
     *api_suite.APIS,
     *api_contacts.APIS,
     *api_external.APIS,
+    *api_groupchat.APIS,
     *api_oauth.APIS,
     *api_jsapi.APIS,
     *api_transfer.APIS,

@@ -1,27 +1,17 @@
-"""The simulator's chat archive: per-org message logs served like GetChatData/GetMediaData.
+"""The simulator's chat archive: per-org message logs, keys, media and consent.
 
 Each org has a log of decrypted messages with increasing ``seq``, RSA key pairs in
 several versions and media files. When a record is served, its per-message random key
 is RSA-encrypted (PKCS#1 v1.5, WeCom's real scheme) under the org's public key of the
 record's ``publickey_ver``, and its body is sealed with the simulator's own scheme
-(:func:`wecom_app.archive.sim_source.seal_chat_msg`, documented there), because WeCom's
+(:func:`wecom_app.protocol.sdk_wire.seal_chat_msg`, documented there), because WeCom's
 DecryptData algorithm is not public.
 
 Encryption happens lazily, on first serve, and is then kept: a log of 100,000 messages
 costs nothing until it is pulled, and a re-pull returns the same bytes as WeCom would.
-
-``create_archive_app`` is a small Starlette app of its own:
-
-* ``POST /finance/chatdata {corpid, secret, seq, limit}`` →
-  ``{"errcode":0,"errmsg":"ok","chatdata":[{seq, msgid, publickey_ver,
-  encrypt_random_key, encrypt_chat_msg}]}``;
-* ``POST /finance/mediadata {corpid, secret, sdkfileid, indexbuf}`` → the chunk's bytes
-  (≤ 512 KB, ``application/octet-stream``) with ``X-Outindexbuf`` and ``X-Is-Finish``
-  headers; first call with ``indexbuf=""``.
-
-Errors are ``{"errcode", "errmsg"}`` JSON with the SDK's codes (10000 bad parameter,
-10005 bad sdkfileid) or WeCom's 40001 for a wrong corp/secret. Tests can queue any code
-with :meth:`OrgArchive.fail_next` and damage served records with :meth:`OrgArchive.tamper`.
+The records and media chunks are served over HTTP by
+:mod:`wecom_app.simulator.archive_http`. Tests can queue any error code with
+:meth:`OrgArchive.fail_next` and damage served records with :meth:`OrgArchive.tamper`.
 """
 
 from __future__ import annotations
@@ -39,22 +29,9 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
-from wecom_app.archive.sim_source import (
-    CHATDATA_PATH,
-    FINISH_HEADER,
-    INDEX_HEADER,
-    MEDIADATA_PATH,
-    seal_chat_msg,
-)
-from wecom_app.archive.source import MAX_FETCH_LIMIT, MAX_MEDIA_CHUNK
-from wecom_app.protocol import jsonin
 from wecom_app.protocol.digits import is_digits
+from wecom_app.protocol.sdk_wire import MAX_FETCH_LIMIT, MAX_MEDIA_CHUNK, seal_chat_msg
 
 JsonObject = dict[str, Any]
 
@@ -354,27 +331,6 @@ class SimArchive:
         return org
 
 
-def _error(exc: SimArchiveError) -> JSONResponse:
-    return JSONResponse({"errcode": exc.code, "errmsg": exc.message})
-
-
-async def _payload(request: Request) -> JsonObject:
-    try:
-        payload = jsonin.loads(await request.body())
-    except ValueError:
-        raise SimArchiveError(10000, "body is not JSON") from None
-    if not isinstance(payload, dict):
-        raise SimArchiveError(10000, "body is not a JSON object")
-    return payload
-
-
-def _int_field(payload: JsonObject, name: str) -> int:
-    value = payload.get(name)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise SimArchiveError(10000, f"{name} must be an integer")
-    return value
-
-
 _ARCHIVES: weakref.WeakKeyDictionary[object, SimArchive] = weakref.WeakKeyDictionary()
 
 
@@ -395,62 +351,6 @@ def archive_org_of(sim: object, corp_id: str) -> OrgArchive | None:
     :func:`archive_of`): ``gettoken`` asks it whether a secret is the archive secret."""
     archive = _ARCHIVES.get(sim)
     return archive.orgs.get(corp_id) if archive is not None else None
-
-
-def archive_routes(sim: object) -> list[Route]:
-    """The archive endpoints for mounting into the main simulator app (one server)."""
-    return create_archive_routes(archive_of(sim))
-
-
-def create_archive_app(archive: SimArchive) -> Starlette:
-    """The simulator's GetChatData/GetMediaData endpoints for ``archive``, on their own."""
-    return Starlette(routes=create_archive_routes(archive))
-
-
-def create_archive_routes(archive: SimArchive) -> list[Route]:
-    """The simulator's GetChatData/GetMediaData endpoints for ``archive``."""
-
-    async def chatdata(request: Request) -> Response:
-        try:
-            payload = await _payload(request)
-            org = archive.authorise(payload.get("corpid"), payload.get("secret"))
-            seq = _int_field(payload, "seq")
-            limit = _int_field(payload, "limit")
-            fault = org.take_fault("chatdata")
-            if fault:
-                raise SimArchiveError(fault, "injected")
-            # RSA for up to 1000 records is CPU work: keep it off the event loop.
-            records = await run_in_threadpool(org.chat_data, seq, limit)
-        except SimArchiveError as exc:
-            return _error(exc)
-        return JSONResponse({"errcode": 0, "errmsg": "ok", "chatdata": records})
-
-    async def mediadata(request: Request) -> Response:
-        try:
-            payload = await _payload(request)
-            org = archive.authorise(payload.get("corpid"), payload.get("secret"))
-            fileid = payload.get("sdkfileid")
-            index = payload.get("indexbuf", "")
-            if not isinstance(fileid, str) or not fileid:
-                raise SimArchiveError(10005, "sdkfileid missing")
-            if not isinstance(index, str):
-                raise SimArchiveError(10000, "indexbuf must be a string")
-            fault = org.take_fault("mediadata")
-            if fault:
-                raise SimArchiveError(fault, "injected")
-            data, next_index, finish = await run_in_threadpool(org.media_chunk, fileid, index)
-        except SimArchiveError as exc:
-            return _error(exc)
-        return Response(
-            data,
-            media_type="application/octet-stream",
-            headers={INDEX_HEADER: next_index, FINISH_HEADER: "1" if finish else "0"},
-        )
-
-    return [
-        Route(CHATDATA_PATH, chatdata, methods=["POST"]),
-        Route(MEDIADATA_PATH, mediadata, methods=["POST"]),
-    ]
 
 
 def load_media(org: OrgArchive, media: Iterable[tuple[str, bytes | MediaBlob]]) -> None:

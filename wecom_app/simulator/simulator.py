@@ -24,7 +24,10 @@ from collections.abc import Callable
 
 import httpx
 
-from wecom_app.simulator.actions import PeopleActions
+from wecom_app.simulator.actions_chats import GroupChatActions
+from wecom_app.simulator.actions_customers import CustomerActions
+from wecom_app.simulator.actions_directory import DirectoryActions
+from wecom_app.simulator.actions_tags import TagActions
 from wecom_app.simulator.callbacks import WECOM_ATTEMPTS, WECOM_TIMEOUT_S
 from wecom_app.simulator.emitter import CallbackOutbox, Delivery, PendingCallback
 from wecom_app.simulator.faults import Faults, RateLimits
@@ -49,7 +52,7 @@ SUITE_TICKET_INTERVAL_S = 600  # pushed every 10 minutes
 _KEY_ALPHABET = string.ascii_letters + string.digits
 
 
-class Simulator(PeopleActions):
+class Simulator(CustomerActions, DirectoryActions, TagActions, GroupChatActions):
     def __init__(
         self,
         *,
