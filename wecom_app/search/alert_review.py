@@ -96,7 +96,7 @@ async def add_rule(
     departments: Sequence[str] = (),
     notify: Sequence[str] = (),
 ) -> AlertRule:
-    """Raises :class:`~wecom_app.search.alerts.RuleError` for a pattern we refuse."""
+    """Raises :class:`~wecom_app.search.alert_rules.RuleError` for a pattern we refuse."""
     await guard.require(viewer, "rule_add", {"name": name})
     await check_recipients(viewer.corp_pk, notify)
     rule = await create_rule(
