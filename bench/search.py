@@ -373,8 +373,8 @@ async def build(url: str, msgs: Sequence[Msg]) -> dict[str, float]:
 
 
 async def index_size() -> int:
-    from wecom_app.search.backend import rows_of
     from wecom_app.store.db import db, dialect
+    from wecom_app.store.sql import rows_of
 
     conn = db()
     if dialect(conn) == "postgres":
@@ -390,10 +390,11 @@ async def index_size() -> int:
 
 
 def plan_for(q: BenchQuery) -> Any:
-    from wecom_app.search.backend import Plan
+    from wecom_app.search.hits import filter_groups
+    from wecom_app.search.index import Plan
     from wecom_app.search.keys import time_range
-    from wecom_app.search.query import parse_filters, parse_query
-    from wecom_app.search.service import filter_groups
+    from wecom_app.search.query import parse_query
+    from wecom_app.search.request import parse_filters
 
     filters = parse_filters(q.filters)
     low, high = time_range(q.corp, filters.since, filters.until)
@@ -457,8 +458,8 @@ class Engines:
 
 async def message_ids(keys: Sequence[Sequence[int]]) -> list[list[int]]:
     """Document keys → message ids (for comparing with the LIKE scan)."""
-    from wecom_app.search.backend import in_list, rows_of
     from wecom_app.store.db import db
+    from wecom_app.store.sql import in_list, rows_of
 
     conn = db()
     out = []
@@ -469,7 +470,7 @@ async def message_ids(keys: Sequence[Sequence[int]]) -> list[list[int]]:
         rows = rows_of(
             await conn.execute_query(
                 f"SELECT doc_id, message_id FROM search_docs WHERE doc_id IN "
-                f"{in_list(conn, 1, len(page))}",
+                f"{in_list(1, len(page), conn)}",
                 list(page),
             )
         )
@@ -499,7 +500,8 @@ async def measure(engines: Engines, names: Sequence[str]) -> dict[str, list[floa
 
 async def time_service(qs: Sequence[BenchQuery]) -> list[float]:
     from wecom_app.search.access import Viewer
-    from wecom_app.search.query import SearchRequest, parse_filters, parse_query
+    from wecom_app.search.query import parse_query
+    from wecom_app.search.request import SearchRequest, parse_filters
     from wecom_app.search.service import Compliance
 
     service = Compliance()
@@ -516,12 +518,12 @@ async def time_service(qs: Sequence[BenchQuery]) -> list[float]:
 async def time_like(
     qs: Sequence[BenchQuery], every: int
 ) -> tuple[list[int], list[float], list[list[int]]]:
-    from wecom_app.search.backend import placeholders, rows_of
-    from wecom_app.search.query import parse_filters
+    from wecom_app.search.request import parse_filters
     from wecom_app.store.db import db, dialect
+    from wecom_app.store.sql import marker, rows_of
 
     conn = db()
-    mark = placeholders(conn)
+    mark = marker(conn)
     receivers = "receivers::text" if dialect(conn) == "postgres" else "receivers"
     picked = list(range(0, len(qs), every))
     latencies: list[float] = []

@@ -13,9 +13,10 @@ import pytest
 from tests.conftest import TEST_CORP_ID, FakeClock, make_settings
 from tests.test_search_support import compliance_viewer, make_corp, message, store
 from wecom_app.kv import MemoryKV
-from wecom_app.search import alerts
+from wecom_app.search import alert_notifications, alerts
 from wecom_app.search.access import AccessDenied
-from wecom_app.search.alerts import RuleError, create_rule, send_pending_notifications
+from wecom_app.search.alert_notifications import send_pending_notifications
+from wecom_app.search.alert_rules import RuleError, create_rule
 from wecom_app.search.safe_regex import UnsafePattern, compile_safe, search_safe
 from wecom_app.search.service import Compliance
 from wecom_app.services import Services
@@ -296,11 +297,11 @@ async def test_notifications_give_up_after_the_last_attempt(
     await create_rule(corp.id, name="r", kind="words", pattern="回扣", notify=["boss"])
     await store(corp, [message(corp, "回扣")])
     now = time.time()
-    for _ in range(alerts.MAX_ATTEMPTS):
+    for _ in range(alert_notifications.MAX_ATTEMPTS):
         await send_pending_notifications(services, now=now)
         now += 10_000
     (note,) = await AlertNotification.filter(corp_id=corp.id)
-    assert (note.status, note.attempts) == ("failed", alerts.MAX_ATTEMPTS)
+    assert (note.status, note.attempts) == ("failed", alert_notifications.MAX_ATTEMPTS)
 
 
 async def test_acknowledging_an_alert_is_audited_and_scoped_to_the_tenant() -> None:

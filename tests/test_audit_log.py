@@ -11,7 +11,8 @@ import pytest
 from tests.test_search_support import compliance_viewer, make_corp, message, plain_viewer, store
 from wecom_app.search import audit
 from wecom_app.search.access import AccessDenied
-from wecom_app.search.query import SearchRequest, parse_query
+from wecom_app.search.query import parse_query
+from wecom_app.search.request import SearchRequest
 from wecom_app.search.service import Compliance
 from wecom_app.store.db import db
 from wecom_app.store.models import Corp

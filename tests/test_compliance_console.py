@@ -16,7 +16,8 @@ from starlette.responses import Response
 from tests.conftest import TEST_CORP_ID
 from tests.test_search_support import compliance_viewer, make_corp, message, store
 from wecom_app.consoles import web
-from wecom_app.search.query import SearchRequest, parse_query
+from wecom_app.search.query import parse_query
+from wecom_app.search.request import SearchRequest
 from wecom_app.search.service import Compliance
 from wecom_app.services import Services
 from wecom_app.store.archive import ArchiveMedia

@@ -8,8 +8,9 @@ import pytest
 
 from tests.test_search_support import BASE_MS, compliance_viewer, make_corp, message, store
 from wecom_app.runtime import Runtime
-from wecom_app.search.alerts import create_rule
-from wecom_app.search.query import SearchRequest, parse_query
+from wecom_app.search.alert_rules import create_rule
+from wecom_app.search.query import parse_query
+from wecom_app.search.request import SearchRequest
 from wecom_app.search.retention import purge_all
 from wecom_app.search.service import Compliance
 from wecom_app.services import Services

@@ -19,15 +19,17 @@ from tests.test_search_support import (
     message,
     store,
 )
-from wecom_app.search.backend import backend_for, placeholders, rows_of
+from wecom_app.search.backend import backend_for
 from wecom_app.search.ingest import index_messages
 from wecom_app.search.keys import corp_range
-from wecom_app.search.query import Cursor, Filters, QueryError, SearchRequest, parse_query
+from wecom_app.search.query import QueryError, parse_query
+from wecom_app.search.request import Cursor, Filters, SearchRequest
 from wecom_app.search.service import Compliance
 from wecom_app.store.archive import ArchiveMessage
 from wecom_app.store.db import db, dialect
 from wecom_app.store.models import Corp
 from wecom_app.store.search import SearchDoc
+from wecom_app.store.sql import marker, rows_of
 
 pytestmark = pytest.mark.usefixtures("database")
 
@@ -58,7 +60,7 @@ async def find(
         texts.extend(h.text for h in page.hits)
         if page.next_cursor is None:
             return texts
-        from wecom_app.search.query import decode_cursor
+        from wecom_app.search.request import decode_cursor
 
         cursor = decode_cursor(page.next_cursor, request.sort)
 
@@ -134,12 +136,12 @@ async def test_query_cases(corpus: Corp, query: str, expected: set[str]) -> None
 async def test_the_total_is_counted_up_to_a_cap(
     corpus: Corp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from wecom_app.search import service as service_module
+    from wecom_app.search import hits as hits_module
 
     request = SearchRequest("返现 OR 钱", parse_query("返现 OR 钱"), limit=1)
     page = await Compliance().search(compliance_viewer(corpus), request)
     assert (len(page.hits), page.total, page.total_text) == (1, 3, "3")
-    monkeypatch.setattr(service_module, "COUNT_CAP", 2)
+    monkeypatch.setattr(hits_module, "COUNT_CAP", 2)
     page = await Compliance().search(compliance_viewer(corpus), request)
     assert (page.total, page.total_text) == (2, "2+")
 
@@ -383,7 +385,7 @@ async def test_the_index_agrees_with_a_like_scan_on_a_random_corpus() -> None:
         found = sorted(await find(corp, q))
         words = q.split()
         conn = db()
-        mark = placeholders(conn)
+        mark = marker(conn)
         where = " AND ".join(f"text LIKE {mark(i + 2)}" for i in range(len(words)))
         rows = rows_of(
             await conn.execute_query(

@@ -12,7 +12,8 @@ import pytest
 
 from tests.test_archive_helpers import make_world, stored
 from tests.test_search_support import compliance_viewer
-from wecom_app.search.query import SearchRequest, parse_query
+from wecom_app.search.query import parse_query
+from wecom_app.search.request import SearchRequest
 from wecom_app.search.service import Compliance
 from wecom_app.search.terms import index_terms, runs
 from wecom_app.store.search import SearchDoc
@@ -46,7 +47,7 @@ async def test_pulled_messages_are_indexed_and_found() -> None:
             found += [h.id for h in page.hits]
             if page.next_cursor is None:
                 break
-            from wecom_app.search.query import decode_cursor
+            from wecom_app.search.request import decode_cursor
 
             request = SearchRequest(
                 q, request.match, cursor=decode_cursor(page.next_cursor, "time"), limit=200

@@ -10,15 +10,11 @@ from wecom_app.search import keys
 from wecom_app.search.highlight import snippet, spans
 from wecom_app.search.matcher import query_matches
 from wecom_app.search.postgres import tsquery_text, tsvector_literal
-from wecom_app.search.query import (
-    AllOf,
-    AnyOf,
+from wecom_app.search.query import AllOf, AnyOf, Phrase, QueryError, parse_query
+from wecom_app.search.request import (
     Cursor,
-    Phrase,
-    QueryError,
     decode_cursor,
     parse_filters,
-    parse_query,
     parse_request,
     parse_time,
 )

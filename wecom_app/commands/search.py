@@ -42,7 +42,8 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 async def _run(args: argparse.Namespace, database_url: str) -> int:
     from wecom_app.search.access import cli_viewer
-    from wecom_app.search.query import QueryError, parse_request
+    from wecom_app.search.query import QueryError
+    from wecom_app.search.request import parse_request
     from wecom_app.search.service import Compliance
     from wecom_app.store.db import close_db, init_db
     from wecom_app.store.models import Corp

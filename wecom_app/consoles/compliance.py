@@ -28,8 +28,9 @@ from wecom_app.consoles import web
 from wecom_app.path_ids import use_bounded_ids
 from wecom_app.protocol.digits import parse_id
 from wecom_app.search.access import AccessDenied, Viewer, viewer_for
-from wecom_app.search.alerts import RuleError
-from wecom_app.search.query import QueryError, parse_query, parse_request
+from wecom_app.search.alert_rules import RuleError
+from wecom_app.search.query import QueryError, parse_query
+from wecom_app.search.request import parse_request
 from wecom_app.search.service import Compliance, NotFound
 
 if TYPE_CHECKING:
@@ -190,7 +191,7 @@ def routes(services: Services) -> list[BaseRoute]:
         return web.json_response(view.as_json())
 
     async def conversation_view(request: Request, viewer: Viewer) -> Any:
-        from wecom_app.search.query import parse_time
+        from wecom_app.search.request import parse_time
 
         params = _params(request)
         since = parse_time(params["since"]) if params.get("since") else None

@@ -3,7 +3,8 @@
 ``retention-purge`` (hourly) removes each tenant's messages past its retention period,
 except those under legal hold (:mod:`wecom_app.search.retention`).
 ``compliance-alert-notify`` (every 30 s) sends due keyword-alert notifications through
-WeCom and reschedules failures (:func:`wecom_app.search.alerts.send_pending_notifications`).
+WeCom and reschedules failures
+(:func:`wecom_app.search.alert_notifications.send_pending_notifications`).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def register(scheduler: Scheduler, services: Services) -> None:
                 )
 
     async def notify() -> None:
-        from wecom_app.search.alerts import send_pending_notifications
+        from wecom_app.search.alert_notifications import send_pending_notifications
 
         await send_pending_notifications(services)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wecom_app.search.alerts import department_closure
+from wecom_app.search.departments import department_closure
 from wecom_app.store.directory import ConsoleRole
 from wecom_app.store.models import Corp, Employee
 

@@ -29,8 +29,8 @@ from typing import Any, Final
 
 from tortoise.transactions import in_transaction
 
-from wecom_app.search.backend import placeholders, rows_of
-from wecom_app.store.db import db, dialect
+from wecom_app.store.db import db
+from wecom_app.store.sql import marker, rows_of
 
 GENESIS: Final = "0" * 64
 PAGE: Final = 1000
@@ -76,7 +76,7 @@ async def record(
     detail_text = canonical_json(dict(detail))
     actor = actor[:80]
     async with in_transaction() as conn:
-        mark = placeholders(conn)
+        mark = marker(conn)
         await conn.execute_query(
             f"INSERT INTO audit_heads (corp_id, seq, hash) VALUES ({mark(1)}, 0, '') "
             "ON CONFLICT (corp_id) DO NOTHING",
@@ -132,7 +132,7 @@ async def entries(
     """Entries in seq order after ``after_seq`` (or the newest before ``before_seq``,
     newest first)."""
     conn = db()
-    m = placeholders(conn)
+    m = marker(conn)
     columns = "id, corp_id, seq, at_ms, actor, action, detail, prev_hash, hash"
     if before_seq is None:
         sql = (
@@ -237,7 +237,7 @@ async def verify(corp_pk: int) -> Verification:
         prev = entry.hash
         expected = entry.seq + 1
     conn = db()
-    mark = "$1" if dialect(conn) == "postgres" else "?"
+    mark = marker(conn)(1)
     head = rows_of(
         await conn.execute_query(
             f"SELECT seq, hash FROM audit_heads WHERE corp_id = {mark}", [corp_pk]

@@ -11,7 +11,6 @@ customer side) are kept. Audit entries are never touched; the purge itself is au
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,10 +19,10 @@ from typing import Any, Final
 from tortoise.transactions import in_transaction
 
 from wecom_app.search import audit
-from wecom_app.search.backend import in_list, placeholders, rows_of
 from wecom_app.store.archive import ArchiveMedia, ArchiveSettings
 from wecom_app.store.db import db
 from wecom_app.store.search import LegalHold
+from wecom_app.store.sql import in_list, json_list, marker, rows_of
 
 log = logging.getLogger(__name__)
 
@@ -41,15 +40,7 @@ class PurgeResult:
 
 
 def _people(row: Any) -> set[str]:
-    receivers = row[6]
-    if isinstance(receivers, str):
-        try:
-            receivers = json.loads(receivers)
-        except ValueError:
-            receivers = []
-    people = {str(row[3]), str(row[4]), str(row[5])}
-    if isinstance(receivers, list):
-        people.update(str(r) for r in receivers)
+    people = {str(row[3]), str(row[4]), str(row[5]), *json_list(row[6])}
     people.discard("")
     return people
 
@@ -86,7 +77,7 @@ async def purge_corp(
     after_time, after_id = -(2**62), 0
     while True:
         conn = db()
-        m = placeholders(conn)
+        m = marker(conn)
         rows = rows_of(
             await conn.execute_query(
                 "SELECT id, msgid, msgtime, sender, employee_userid, external_userid, receivers "
@@ -113,10 +104,10 @@ async def purge_corp(
             )
             if media:
                 await ArchiveMedia.filter(id__in=[mid for mid, _ in media]).using_db(tx).delete()
-            t = placeholders(tx)
+            t = marker(tx)
             await tx.execute_query(
                 f"DELETE FROM archive_messages WHERE corp_id = {t(1)} "
-                f"AND id IN {in_list(tx, 2, len(ids))}",
+                f"AND id IN {in_list(2, len(ids), tx)}",
                 [corp_pk, *ids],
             )
         # files go after the commit: a rolled-back batch keeps its files

@@ -23,8 +23,9 @@ from collections.abc import Sequence
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from wecom_app.search.backend import Hit, IndexDoc, Plan, effective_range, rows_of
+from wecom_app.search.index import Hit, IndexDoc, Plan, effective_range
 from wecom_app.search.query import AllOf, AnyOf, Expr, MatchQuery, Phrase
+from wecom_app.store.sql import rows_of
 
 _PAGE = (
     "SELECT rowid FROM search_fts WHERE search_fts MATCH ? AND rowid BETWEEN ? AND ? "
