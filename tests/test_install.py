@@ -19,13 +19,13 @@ from tests.test_sync_support import (
 )
 from wecom_app import install, sync
 from wecom_app.config import SelfBuiltApp, Settings
+from wecom_app.directory.upsert import column
 from wecom_app.kv import KV
 from wecom_app.simulator.simulator import Simulator
 from wecom_app.simulator.state import AuthCode, Authorization
 from wecom_app.store.db import db
 from wecom_app.store.directory import AuthExchange, ConsoleRole, SyncRun
 from wecom_app.store.models import Corp, InboxEvent
-from wecom_app.sync.store import column
 from wecom_app.wecom import AuthCancelled, WeComError
 
 CORP_A = "wwsuitecorpaaaa1"

@@ -40,9 +40,10 @@ import httpx
 import uvicorn
 
 from callbacks import inbox
-from wecom_app import install, timeline
+from wecom_app import install
 from wecom_app.app import create_app
 from wecom_app.config import Settings
+from wecom_app.directory import timeline
 from wecom_app.services import Services
 from wecom_app.simulator.api import create_simulator_app
 from wecom_app.simulator.archive_demo import enable_demo_archive

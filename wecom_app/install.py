@@ -42,7 +42,7 @@ from wecom_app import sync, tenants
 from wecom_app.config import SelfBuiltApp, SuiteApp
 from wecom_app.store.directory import AuthExchange, ConsoleRole, SyncRun
 from wecom_app.store.models import Corp
-from wecom_app.sync.runner import UNFINISHED
+from wecom_app.sync.state import UNFINISHED
 from wecom_app.wecom import (
     AuthCancelled,
     AuthorizedCorpTokenProvider,

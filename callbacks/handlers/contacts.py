@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from callbacks.registry import HandlerContext, HandlerRegistry, SkipEvent
-from wecom_app import directory, tenants
+from wecom_app import tenants
+from wecom_app.directory import employees
 from wecom_app.protocol.events import ChangeContact, Event
 from wecom_app.store.models import Corp
 
@@ -17,12 +18,12 @@ async def _tenant(event: ChangeContact) -> Corp:
 
 async def on_user_change(ctx: HandlerContext, event: Event) -> None:
     assert isinstance(event, ChangeContact)
-    await directory.apply_user_change(await _tenant(event), event)
+    await employees.apply_user_change(await _tenant(event), event)
 
 
 async def on_party_change(ctx: HandlerContext, event: Event) -> None:
     assert isinstance(event, ChangeContact)
-    await directory.apply_party_change(await _tenant(event), event)
+    await employees.apply_party_change(await _tenant(event), event)
 
 
 def register(registry: HandlerRegistry) -> None:

@@ -13,7 +13,8 @@ from __future__ import annotations
 import logging
 
 from callbacks.registry import HandlerContext, HandlerRegistry, SkipEvent
-from wecom_app import directory, install, tenants
+from wecom_app import install, tenants
+from wecom_app.directory import customers, group_chats, tags
 from wecom_app.protocol.events import (
     ChangeExternalChat,
     ChangeExternalContact,
@@ -56,7 +57,7 @@ async def on_external_contact(ctx: HandlerContext, event: Event) -> None:
     corp = await _tenant(event)
     api = None if event.change_type in _NO_FETCH else await _api(ctx, corp)
     try:
-        await directory.apply_external_contact_change(corp, api, event)
+        await customers.apply_external_contact_change(corp, api, event)
     except AuthCancelled as exc:
         await _disconnected(ctx, corp, exc)
 
@@ -66,7 +67,7 @@ async def on_external_chat(ctx: HandlerContext, event: Event) -> None:
     corp = await _tenant(event)
     api = None if event.change_type in _NO_FETCH else await _api(ctx, corp)
     try:
-        await directory.apply_external_chat_change(corp, api, event)
+        await group_chats.apply_external_chat_change(corp, api, event)
     except AuthCancelled as exc:
         await _disconnected(ctx, corp, exc)
 
@@ -75,7 +76,7 @@ async def on_external_tag(ctx: HandlerContext, event: Event) -> None:
     assert isinstance(event, ChangeExternalTag)
     corp = await _tenant(event)
     try:
-        await directory.apply_external_tag_change(corp, await _api(ctx, corp))
+        await tags.apply_external_tag_change(corp, await _api(ctx, corp))
     except AuthCancelled as exc:
         await _disconnected(ctx, corp, exc)
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 
 from callbacks.registry import HandlerContext, HandlerRegistry, SkipEvent
-from wecom_app import signals, tenants, timeline
+from wecom_app import signals, tenants
+from wecom_app.directory import timeline
 from wecom_app.protocol.events import ChangeExternalContact, Event
 from wecom_app.transfer import on_employee_resigned, on_transfer_fail
 
