@@ -12,7 +12,7 @@ import logging
 import math
 
 from wecom_app.directory.relations import write_relations
-from wecom_app.sync.state import ActiveRun, Stop, page_transaction
+from wecom_app.sync.state import ActiveRun, TenantGone, page_transaction
 from wecom_app.wecom.external_contact import MAX_BATCH_LIMIT, MAX_BATCH_USERIDS
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ async def customers_stage(job: ActiveRun) -> None:
         index = int(job.state["batch"])
         chunk = users[index * MAX_BATCH_USERIDS : (index + 1) * MAX_BATCH_USERIDS]
         if not await job.corp_still_active():
-            raise Stop()
+            raise TenantGone()
         await _customer_batch(job, index, chunk, notify)
     async with page_transaction():
         job.advance("group_chats")

@@ -47,8 +47,8 @@ from wecom_app.sync.state import (
     UNFINISHED,
     ActiveRun,
     ProgressFunc,
-    Stop,
     SyncBusy,
+    TenantGone,
     page_transaction,
 )
 from wecom_app.wecom import (
@@ -130,9 +130,9 @@ async def execute(
     try:
         while run.stage != "done":
             if not await job.corp_still_active():
-                raise Stop()
+                raise TenantGone()
             await STAGE_FUNCS[run.stage](job)
-    except Stop:
+    except TenantGone:
         fresh = await Corp.filter(id=corp.id).first()
         status = fresh.status if fresh is not None else "cancelled"
         return await finish(

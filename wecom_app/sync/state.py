@@ -149,10 +149,11 @@ def stage_index(stage: str) -> int:
     return STAGES.index(stage) if stage in STAGES else len(STAGES) - 1
 
 
-class Stop(Exception):
+class TenantGone(Exception):
     """The tenant went away mid-run (cancelled or disconnected)."""
 
 
 def item_counts(counts: dict[str, int]) -> dict[str, int]:
+    """What a run found, item by item (its ``counts`` also hold progress-only numbers)."""
     keys = ("departments", "employees", "tags", "relations", "group_chats")
     return {k: int(counts.get(k, 0)) for k in keys}
