@@ -13,7 +13,7 @@ from typing import Any
 
 from sidebar.access import CustomerGrant
 from sidebar.tenant import SettingsError, TenantSettings, field_value
-from wecom_app import timeline
+from wecom_app.directory import timeline
 from wecom_app.store.directory import FollowRelation, Tag
 from wecom_app.store.sidebar import CustomerNote, CustomerRecord, Reminder
 from wecom_app.wecom import CorpAPI

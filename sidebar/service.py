@@ -51,11 +51,11 @@ from sidebar.access import CustomerGrant, GroupGrant
 from sidebar.config import SidebarConfig
 from sidebar.session import Sessions
 from sidebar.tenant import TenantSettings, TenantSettingsCache
+from wecom_app.directory import customers, group_chats
 from wecom_app.kv import KV
 from wecom_app.store.db import dialect
 from wecom_app.store.directory import GroupChat
 from wecom_app.store.models import Corp
-from wecom_app.sync import store as directory_store
 from wecom_app.wecom.errors import WeComError
 from wecom_app.wecom.jsapi import JsapiTickets
 from wecom_app.wecom_access import NoAccess
@@ -230,7 +230,7 @@ class SidebarService:
             return False
         if all(f.userid != viewer for f in detail.follow_users):
             return False
-        await directory_store.write_customer_detail(corp, detail, at=int(self.now()))
+        await customers.write_customer_detail(corp, detail, at=int(self.now()))
         await self.bump(corp_pk, external_userid)
         return True
 
@@ -246,7 +246,7 @@ class SidebarService:
             return False
         if chat.owner != viewer and all(m.userid != viewer or m.type != 1 for m in chat.members):
             return False
-        await directory_store.write_group_chat(corp, chat, at=int(self.now()))
+        await group_chats.write_group_chat(corp, chat, at=int(self.now()))
         return True
 
     # -- the profile ---------------------------------------------------------------------
@@ -355,8 +355,8 @@ class SidebarService:
                 return
             api = await self.services.wecom.corp_api(corp_id)
             detail = await api.external_contact.get(external_userid)
-            await directory_store.write_customer_detail(corp, detail, at=int(self.now()))
-            await directory_store.refresh_customer_status(corp_pk, [external_userid])
+            await customers.write_customer_detail(corp, detail, at=int(self.now()))
+            await customers.refresh_customer_status(corp_pk, [external_userid])
         except (WeComError, NoAccess) as exc:
             log.warning("sidebar: refreshing a customer from WeCom failed: %s", exc)
             return

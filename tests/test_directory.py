@@ -12,6 +12,7 @@ from tests.helpers import post_event
 from tests.test_sync_support import App, assert_matches_org, make_sim, running_app
 from wecom_app import signals, sync
 from wecom_app.config import Settings
+from wecom_app.directory.upsert import column
 from wecom_app.kv import KV
 from wecom_app.simulator.simulator import Simulator
 from wecom_app.simulator.state import Org
@@ -26,7 +27,6 @@ from wecom_app.store.directory import (
     TimelineEvent,
 )
 from wecom_app.store.models import Corp, InboxEvent
-from wecom_app.sync.store import column
 
 
 @asynccontextmanager

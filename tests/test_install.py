@@ -19,6 +19,7 @@ from tests.test_sync_support import (
 )
 from wecom_app import sync
 from wecom_app.config import SelfBuiltApp, Settings
+from wecom_app.directory.upsert import column
 from wecom_app.install.disconnect import disconnected_reason
 from wecom_app.install.errors import InstallError
 from wecom_app.install.exchange import code_hash, process_pending_installs
@@ -31,7 +32,6 @@ from wecom_app.simulator.state import AuthCode, Authorization
 from wecom_app.store.db import db
 from wecom_app.store.directory import AuthExchange, ConsoleRole, SyncRun
 from wecom_app.store.models import Corp, InboxEvent
-from wecom_app.sync.store import column
 from wecom_app.wecom import AuthCancelled, WeComError
 
 CORP_A = "wwsuitecorpaaaa1"

@@ -140,7 +140,7 @@ async def test_a_crash_mid_sync_resumes_where_it_stopped(
         with pytest.raises(sync.SyncBusy):
             await sync.run_sync(app.services, TEST_CORP_ID)
         # ...until the heartbeat is stale: then the job resumes it.
-        clock.advance(sync.runner.STALE_AFTER_S + 1)
+        clock.advance(sync.state.STALE_AFTER_S + 1)
         assert await sync.run_due_syncs(app.services) == 1
         resumed = await sync.latest_run(await Corp.get(corp_id=TEST_CORP_ID))
         assert resumed is not None

@@ -21,6 +21,7 @@ from tests.conftest import (
 )
 from wecom_app.app import create_app
 from wecom_app.config import Settings
+from wecom_app.directory.upsert import column
 from wecom_app.kv import KV
 from wecom_app.runtime import Runtime
 from wecom_app.services import Services
@@ -30,7 +31,6 @@ from wecom_app.simulator.simulator import Simulator
 from wecom_app.simulator.state import Org
 from wecom_app.store.directory import Customer, FollowRelation, GroupChat, GroupChatMember
 from wecom_app.store.models import Corp
-from wecom_app.sync.store import column
 from wecom_app.wecom import RetryPolicy
 
 CORP_SECRET = "corp-secret-for-tests"

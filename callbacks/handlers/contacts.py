@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from callbacks.handlers.tenant import active_tenant
 from callbacks.registry import HandlerContext, HandlerRegistry
-from wecom_app import directory
+from wecom_app.directory import employees
 from wecom_app.protocol.events import ChangeContact, Event
 
 
 async def on_user_change(ctx: HandlerContext, event: Event) -> None:
     assert isinstance(event, ChangeContact)
-    await directory.apply_user_change(await active_tenant(event), event)
+    await employees.apply_user_change(await active_tenant(event), event)
 
 
 async def on_party_change(ctx: HandlerContext, event: Event) -> None:
     assert isinstance(event, ChangeContact)
-    await directory.apply_party_change(await active_tenant(event), event)
+    await employees.apply_party_change(await active_tenant(event), event)
 
 
 def register(registry: HandlerRegistry) -> None:

@@ -14,7 +14,7 @@ import logging
 
 from callbacks.handlers.tenant import active_tenant
 from callbacks.registry import HandlerContext, HandlerRegistry, SkipEvent
-from wecom_app import directory
+from wecom_app.directory import customers, group_chats, tags
 from wecom_app.install.disconnect import mark_disconnected
 from wecom_app.protocol.events import (
     ChangeExternalChat,
@@ -51,7 +51,7 @@ async def on_external_contact(ctx: HandlerContext, event: Event) -> None:
     corp = await active_tenant(event)
     api = None if event.change_type in _NO_FETCH else await _api(ctx, corp)
     try:
-        await directory.apply_external_contact_change(corp, api, event)
+        await customers.apply_external_contact_change(corp, api, event)
     except AuthCancelled as exc:
         await _disconnected(ctx, corp, exc)
 
@@ -61,7 +61,7 @@ async def on_external_chat(ctx: HandlerContext, event: Event) -> None:
     corp = await active_tenant(event)
     api = None if event.change_type in _NO_FETCH else await _api(ctx, corp)
     try:
-        await directory.apply_external_chat_change(corp, api, event)
+        await group_chats.apply_external_chat_change(corp, api, event)
     except AuthCancelled as exc:
         await _disconnected(ctx, corp, exc)
 
@@ -70,7 +70,7 @@ async def on_external_tag(ctx: HandlerContext, event: Event) -> None:
     assert isinstance(event, ChangeExternalTag)
     corp = await active_tenant(event)
     try:
-        await directory.apply_external_tag_change(corp, await _api(ctx, corp))
+        await tags.apply_external_tag_change(corp, await _api(ctx, corp))
     except AuthCancelled as exc:
         await _disconnected(ctx, corp, exc)
 

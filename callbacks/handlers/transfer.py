@@ -13,7 +13,8 @@ import logging
 
 from callbacks.handlers.tenant import active_tenant
 from callbacks.registry import HandlerContext, HandlerRegistry, SkipEvent
-from wecom_app import signals, timeline
+from wecom_app import signals
+from wecom_app.directory import timeline
 from wecom_app.protocol.events import ChangeExternalContact, Event
 from wecom_app.transfer import on_employee_resigned, on_transfer_fail
 

@@ -16,7 +16,7 @@ import time
 from typing import TextIO
 
 from wecom_app.config import Settings
-from wecom_app.sync.runner import STAGES, SyncProgress
+from wecom_app.sync.state import STAGES, SyncProgress
 
 BAR_WIDTH = 24
 # Off a terminal, print a line at most this often (and at every stage change).

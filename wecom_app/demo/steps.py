@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from wecom_app import timeline
+from wecom_app.directory import timeline
 from wecom_app.install.suite import complete_install, install_link
 from wecom_app.services import Services
 from wecom_app.simulator.simulator import Simulator

@@ -13,7 +13,7 @@ from wecom_app.install.disconnect import mark_disconnected, without_disconnectio
 from wecom_app.install.errors import InstallError
 from wecom_app.store.directory import SyncRun
 from wecom_app.store.models import Corp
-from wecom_app.sync.runner import UNFINISHED
+from wecom_app.sync.state import UNFINISHED
 from wecom_app.wecom import AuthCancelled, InvalidCredential
 from wecom_app.wecom_access import NoAccess
 

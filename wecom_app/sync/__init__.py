@@ -9,8 +9,9 @@ Public functions (``services`` is the running :class:`wecom_app.services.Service
 - :func:`queue_reconciles` — queue a full run for tenants not synced for a day (job);
 - :func:`kick` — run a queued run in the background as soon as it is committed.
 
-The stages and the resume rules are in :mod:`wecom_app.sync.runner`; writing WeCom's
-answers into the directory tables (shared with callbacks) in :mod:`wecom_app.sync.store`.
+The resume rules and the driving of a run are in :mod:`wecom_app.sync.runner`, each
+stage in a module of its own; writing WeCom's answers into the directory tables (shared
+with the callbacks) is the directory's (:mod:`wecom_app.directory`).
 """
 
 from __future__ import annotations
@@ -23,19 +24,9 @@ from typing import TYPE_CHECKING, Any
 
 from wecom_app.store.directory import SyncRun
 from wecom_app.store.models import Corp
-from wecom_app.sync.runner import (
-    STAGES,
-    UNFINISHED,
-    SyncBusy,
-    SyncProgress,
-    execute,
-    finish,
-    is_due,
-    latest_run,
-    queue_full_sync,
-    run_sync,
-    unfinished_run,
-)
+from wecom_app.sync.queue import is_due, latest_run, queue_full_sync, unfinished_run
+from wecom_app.sync.runner import execute, finish, run_sync
+from wecom_app.sync.state import STAGES, UNFINISHED, SyncBusy, SyncProgress
 
 if TYPE_CHECKING:
     from wecom_app.services import Services
@@ -172,6 +163,7 @@ async def wait_background() -> None:
 
 __all__ = [
     "STAGES",
+    "UNFINISHED",
     "SyncBusy",
     "SyncProgress",
     "background_enabled",

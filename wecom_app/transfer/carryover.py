@@ -11,7 +11,7 @@
 * records a :class:`~wecom_app.store.transfer.CustomerTransfer` row (table
   ``customer_transfers``), which the sidebar reads to let the successor see the
   predecessor's archived conversations with the customer;
-* writes a timeline entry on both sides (:mod:`wecom_app.timeline`, kind
+* writes a timeline entry on both sides (:mod:`wecom_app.directory.timeline`, kind
   ``transferred``, direction ``out`` for the predecessor and ``in`` for the successor),
   deduplicated, so a re-run adds nothing;
 * sends ``signals.relation_changed`` (change ``transferred``) for a predecessor
@@ -35,7 +35,8 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from wecom_app import signals, timeline
+from wecom_app import signals
+from wecom_app.directory import timeline
 from wecom_app.store.directory import FollowRelation, Tag
 from wecom_app.store.models import Corp
 from wecom_app.store.sidebar import Reminder

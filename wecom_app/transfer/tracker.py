@@ -25,7 +25,7 @@ from typing import Any
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from wecom_app import timeline
+from wecom_app.directory import timeline
 from wecom_app.store.models import Corp
 from wecom_app.store.sql import chunks
 from wecom_app.store.transfer import TransferItem, TransferPlan

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from wecom_app.directory.upsert import upsert
 from wecom_app.store.directory import TimelineEvent
 
 # TimelineEvent.dedup_key is 96 characters: the kind (≤ 32) + ":" + 40 hex characters.
@@ -64,8 +65,6 @@ async def record(corp_id: int, entries: Iterable[Entry]) -> None:
     ``INSERT ... ON CONFLICT DO NOTHING``: a duplicate neither raises nor aborts the
     surrounding transaction (a callback handler's, on PostgreSQL).
     """
-    from wecom_app.sync.sql import upsert  # the sync package imports this module
-
     rows: dict[str, dict[str, Any]] = {}
     for entry in entries:
         row = entry.row(corp_id)

@@ -1,4 +1,6 @@
-"""Multi-row upserts: one ``INSERT ... ON CONFLICT`` statement per page of rows.
+"""How the directory's rows reach their tables: multi-row upserts, values cut to fit.
+
+One ``INSERT ... ON CONFLICT`` statement per page of rows.
 
 Tortoise's ``bulk_create(on_conflict=...)`` builds a model object per row and sends one
 statement per row (``executemany``); a sync writes hundreds of thousands of rows, so
@@ -18,12 +20,25 @@ from typing import Any
 from tortoise.fields import DatetimeField
 from tortoise.fields.base import Field
 from tortoise.models import Model
+from tortoise.queryset import QuerySet
 
-from wecom_app.store.db import db, dialect
+from wecom_app.store.db import db
+from wecom_app.store.sql import marker
 
 # Both engines allow ~32k bound values a statement; stay well below.
 MAX_VALUES = 30_000
 MAX_ROWS = 500
+
+
+def cut(value: str, length: int) -> str:
+    """Fit a WeCom string into its column (PostgreSQL refuses longer values)."""
+    return value if len(value) <= length else value[:length]
+
+
+async def column(query: QuerySet[Any], name: str) -> list[Any]:
+    """One column of a query's rows (Tortoise types ``flat`` value lists as tuples)."""
+    values: list[Any] = list(await query.values_list(name, flat=True))
+    return values
 
 
 def _columns(model: type[Model]) -> list[tuple[str, str, Field[Any]]]:
@@ -70,7 +85,7 @@ async def upsert(
         return
     columns = _columns(model)
     conn = db()
-    postgres = dialect(conn) == "postgres"
+    mark = marker(conn)
     table = model._meta.db_table
     names = ", ".join(f'"{column}"' for _, column, _ in columns)
     target = ", ".join(f'"{c}"' for c in conflict)
@@ -89,7 +104,7 @@ async def upsert(
             marks = []
             for name, _, field in columns:
                 values.append(_value(model, name, field, row, now))
-                marks.append(f"${len(values)}" if postgres else "?")
+                marks.append(mark(len(values)))
             groups.append("(" + ", ".join(marks) + ")")
         sql = (
             f'INSERT INTO "{table}" ({names}) VALUES {", ".join(groups)} '
