@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 
 from sidebar.config import SidebarConfig
-from sidebar.devdata import seed_org
+from tests.sidebar_devdata import seed_org
 from sidebar.session import SESSION_COOKIE, Sessions
 from tests.conftest import TEST_CORP_ID, FakeClock, make_settings
 from wecom_app.app import create_app
