@@ -43,7 +43,6 @@ from wecom_app.wecom.errors import RateLimited, WeComError
 from wecom_app.wecom_access import NoAccess
 
 if TYPE_CHECKING:
-    from wecom_app.consoles.web import Endpoint, Principal
     from wecom_app.services import Services
 
 log = logging.getLogger(__name__)
@@ -67,6 +66,8 @@ PageHandler = Callable[[Request], Awaitable[Response]]
 Handler = Callable[[Request, Session], Awaitable[Response]]
 CustomerHandler = Callable[[Request, Session, CustomerGrant, str], Awaitable[Response]]
 """``(request, session, grant, external_userid)``: the guard has checked the grant."""
+ConsoleHandler = Callable[[Request, web.Principal], Awaitable[Response]]
+"""A console page's handler (the console's guard has checked session and role)."""
 
 
 def static_version() -> str:
@@ -184,7 +185,7 @@ class Site:
         guarded = partial(self._as_admin, handler)
         return Route(path, partial(self._signed_in, guarded, write), methods=_methods(methods))
 
-    def bound(self, handler: Endpoint) -> Endpoint:
+    def bound(self, handler: ConsoleHandler) -> ConsoleHandler:
         """A console page handler that can find this site with :func:`sidebar_of` (the
         console's own guard checks the session and role)."""
         return partial(self._console, handler)
@@ -195,7 +196,9 @@ class Site:
         request.state.sidebar = self
         return await handler(request)
 
-    async def _console(self, handler: Endpoint, request: Request, who: Principal) -> Response:
+    async def _console(
+        self, handler: ConsoleHandler, request: Request, who: web.Principal
+    ) -> Response:
         request.state.sidebar = self
         return await handler(request, who)
 
