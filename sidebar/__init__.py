@@ -1,7 +1,9 @@
 """The in-chat sidebar (issue 6): OAuth login, JS-SDK config, profile API, pages.
 
-``routes(services)`` is mounted by :func:`wecom_app.app.create_app`; see
-:mod:`sidebar.routes` for the endpoints and :mod:`sidebar.config` for the settings.
+``routes(services)`` is mounted by :func:`wecom_app.app.create_app`. The handlers live
+in :mod:`sidebar.endpoints` (one module per page or API), what they share in
+:mod:`sidebar.site`, the routing table in :mod:`sidebar.routes`; the settings are
+:mod:`sidebar.config`.
 """
 
 from __future__ import annotations

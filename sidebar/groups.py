@@ -12,7 +12,7 @@ from typing import Any
 from sidebar import history
 from sidebar.access import GroupGrant
 from sidebar.insights import KEYWORD_WINDOW, keywords
-from sidebar.profile import employee_names
+from sidebar.profile_reads import employee_names
 from sidebar.sql import CONVERSATION, fetch, marks
 from wecom_app.store.directory import Customer, GroupChat, GroupChatMember
 
@@ -49,7 +49,36 @@ async def build(corp_pk: int, grant: GroupGrant, chat_id: str, *, now: float) ->
     }
     viewable = await viewable_customers(corp_pk, grant.viewer, [m.userid for m in customers])
     names = await employee_names(corp_pk, [chat.owner, *(m.userid for m in employees)])
+    counts, senders, texts = await _activity_rows(corp_pk, chat_id, now)
+    recent = await history.room_messages(corp_pk, chat_id)
+    member_names = {m.userid: _member_name(m, customer_rows, names) for m in members}
+    for message in recent:
+        message["sender_name"] = member_names.get(str(message["sender"]), "")
+    return {
+        "group": _group(chat, names, len(members)),
+        "access": {"reason": grant.reason},
+        "employees": [
+            {
+                "userid": m.userid,
+                "name": names.get(m.userid, m.name or m.userid),
+                "join_time": m.join_time,
+                "owner": m.userid == chat.owner,
+            }
+            for m in employees
+        ],
+        "customers": _customers(customers, member_names, customer_rows, viewable),
+        "activity": _activity(counts, senders, member_names),
+        "recent": recent,
+        "keywords": keywords([(str(r["tokens"] or ""), str(r["text"] or "")) for r in texts]),
+        "generated_at": int(now),
+    }
 
+
+Rows = list[dict[str, Any]]
+
+
+async def _activity_rows(corp_pk: int, chat_id: str, now: float) -> tuple[Rows, Rows, Rows]:
+    """The last 30 days' counts, the top senders, and the texts for the keywords."""
     now_ms = int(now * 1000)
     counts = await fetch(
         "SELECT COUNT(*) AS n, MAX(msgtime) AS last, "
@@ -71,59 +100,55 @@ async def build(corp_pk: int, grant: GroupGrant, chat_id: str, *, now: float) ->
         f"ORDER BY msgtime DESC LIMIT {KEYWORD_WINDOW}",
         [corp_pk, chat_id],
     )
-    recent = await history.room_messages(corp_pk, chat_id)
-    member_names = {m.userid: _member_name(m, customer_rows, names) for m in members}
-    for message in recent:
-        message["sender_name"] = member_names.get(str(message["sender"]), "")
+    return counts, senders, texts
+
+
+def _group(chat: GroupChat, names: dict[str, str], member_count: int) -> dict[str, Any]:
+    return {
+        "chat_id": chat.chat_id,
+        "name": chat.name,
+        "owner": chat.owner,
+        "owner_name": names.get(chat.owner, chat.owner),
+        "notice": chat.notice,
+        "created_time": chat.created_time,
+        "member_count": member_count,
+        "admins": list(chat.admin_list),
+    }
+
+
+def _customers(
+    customers: list[GroupChatMember],
+    member_names: dict[str, str],
+    rows: dict[str, Customer],
+    viewable: set[str],
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "external_userid": m.userid,
+            "name": member_names[m.userid],
+            "type": rows[m.userid].type if m.userid in rows else 1,
+            "corp_name": rows[m.userid].corp_name if m.userid in rows else "",
+            "join_time": m.join_time,
+            "can_view": m.userid in viewable,
+        }
+        for m in customers
+    ]
+
+
+def _activity(counts: Rows, senders: Rows, member_names: dict[str, str]) -> dict[str, Any]:
     total = counts[0] if counts else {"n": 0, "last": None, "week": 0}
     return {
-        "group": {
-            "chat_id": chat.chat_id,
-            "name": chat.name,
-            "owner": chat.owner,
-            "owner_name": names.get(chat.owner, chat.owner),
-            "notice": chat.notice,
-            "created_time": chat.created_time,
-            "member_count": len(members),
-            "admins": list(chat.admin_list),
-        },
-        "access": {"reason": grant.reason},
-        "employees": [
+        "messages_30d": int(total["n"] or 0),
+        "messages_7d": int(total["week"] or 0),
+        "last_message_at": int(total["last"]) if total["last"] else None,
+        "top_senders": [
             {
-                "userid": m.userid,
-                "name": names.get(m.userid, m.name or m.userid),
-                "join_time": m.join_time,
-                "owner": m.userid == chat.owner,
+                "id": r["sender"],
+                "name": member_names.get(str(r["sender"]), ""),
+                "count": int(r["n"]),
             }
-            for m in employees
+            for r in senders
         ],
-        "customers": [
-            {
-                "external_userid": m.userid,
-                "name": member_names[m.userid],
-                "type": customer_rows[m.userid].type if m.userid in customer_rows else 1,
-                "corp_name": customer_rows[m.userid].corp_name if m.userid in customer_rows else "",
-                "join_time": m.join_time,
-                "can_view": m.userid in viewable,
-            }
-            for m in customers
-        ],
-        "activity": {
-            "messages_30d": int(total["n"] or 0),
-            "messages_7d": int(total["week"] or 0),
-            "last_message_at": int(total["last"]) if total["last"] else None,
-            "top_senders": [
-                {
-                    "id": r["sender"],
-                    "name": member_names.get(str(r["sender"]), ""),
-                    "count": int(r["n"]),
-                }
-                for r in senders
-            ],
-        },
-        "recent": recent,
-        "keywords": keywords([(str(r["tokens"] or ""), str(r["text"] or "")) for r in texts]),
-        "generated_at": int(now),
     }
 
 

@@ -5,32 +5,37 @@ One document per (customer, viewer): who the customer is, the viewer's relations
 custom fields, notes, the viewer's open reminders, a timeline, archive insights, the
 newest messages and the archive consent. The caller caches the encoded document.
 
-Built from a dozen indexed reads sent as two statements (:mod:`sidebar.bundle`): the
-customer's rows, then the names and tags they mention. No model objects: on a cache
-miss the ORM's per-query overhead and SQLite's per-statement thread hand-off were most
-of the time.
+Built from a dozen indexed reads sent as two statements (:mod:`sidebar.profile_reads`,
+bundled by :mod:`sidebar.bundle`): the customer's rows, then the names and tags they
+mention. No model objects: on a cache miss the ORM's per-query overhead and SQLite's
+per-statement thread hand-off were most of the time. The timeline is
+:mod:`sidebar.profile_timeline`.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable
-from datetime import datetime
 from typing import Any
 
 from sidebar import bundle, history
 from sidebar.access import CustomerGrant
 from sidebar.insights import Insights
 from sidebar.insights import from_rows as insights_from_rows
-from sidebar.insights import sections as insights_sections
-from sidebar.sql import marks
+from sidebar.profile_reads import (
+    CUSTOMER_COLUMNS,
+    MESSAGES_SHOWN,
+    customer_sections,
+    epoch,
+    json_value,
+    names_of,
+    names_section,
+    notes_of,
+    relations_of,
+    reminders_of,
+    tags_of,
+    tags_section,
+)
+from sidebar.profile_timeline import timeline
 from sidebar.tenant import TenantSettings
-
-NOTES_SHOWN = 20
-REMINDERS_SHOWN = 20
-TIMELINE_SHOWN = 40
-MESSAGES_SHOWN = 20
-GROUPS_SHOWN = 20
 
 # follow_user.add_way (Doc 92114)
 ADD_WAYS = {
@@ -59,84 +64,6 @@ ADD_WAYS = {
     202: "管理员/负责人分配",
 }
 CUSTOMER_TYPES = {1: "微信", 2: "企业微信"}
-
-
-def json_value(value: Any, default: Any) -> Any:
-    if value is None:
-        return default
-    if isinstance(value, str | bytes):
-        try:
-            return json.loads(value or "null") if value else default
-        except ValueError:
-            return default
-    return value
-
-
-def epoch(value: Any) -> int:
-    """A timestamp column as epoch seconds (SQLite gives text, PostgreSQL datetimes)."""
-    if value is None:
-        return 0
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            return 0
-    return int(value.timestamp()) if isinstance(value, datetime) else 0
-
-
-NAMES_COLUMNS = ("userid", "name")
-TAG_COLUMNS = ("tag_id", "name", "type", "deleted", "group_name")
-
-
-def _names_section(corp_pk: int, userids: Iterable[str]) -> bundle.Section | None:
-    wanted = [u for u in dict.fromkeys(userids) if u]
-    if not wanted:
-        return None
-    return bundle.Section(
-        "names",
-        NAMES_COLUMNS,
-        f"SELECT userid, name FROM employees WHERE corp_id = ? "
-        f"AND userid IN ({marks(len(wanted))})",
-        [corp_pk, *wanted],
-    )
-
-
-def _tags_section(corp_pk: int, tag_ids: Iterable[str]) -> bundle.Section | None:
-    wanted = list(dict.fromkeys(tag_ids))
-    if not wanted:
-        return None
-    return bundle.Section(
-        "tags",
-        TAG_COLUMNS,
-        "SELECT t.tag_id, t.name, t.type, t.deleted, g.name AS group_name FROM tags t "
-        "LEFT JOIN tag_groups g ON g.corp_id = t.corp_id AND g.group_id = t.group_id "
-        f"WHERE t.corp_id = ? AND t.tag_id IN ({marks(len(wanted))})",
-        [corp_pk, *wanted],
-    )
-
-
-async def employee_names(corp_pk: int, userids: Iterable[str]) -> dict[str, str]:
-    section = _names_section(corp_pk, userids)
-    if section is None:
-        return {}
-    return _names((await bundle.run([section]))["names"])
-
-
-def _names(rows: list[list[str | None]]) -> dict[str, str]:
-    return {str(r[0]): str(r[1] or r[0]) for r in rows}
-
-
-def _tags(rows: list[list[str | None]]) -> dict[str, dict[str, Any]]:
-    return {
-        str(r[0]): {
-            "id": str(r[0]),
-            "name": str(r[1] or ""),
-            "group": str(r[4] or ""),
-            "type": bundle.as_int(r[2], 1),
-            "deleted": bundle.as_bool(r[3]),
-        }
-        for r in rows
-    }
 
 
 def relation_tags(relation: dict[str, Any], details: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -169,201 +96,6 @@ def relation_tags(relation: dict[str, Any], details: dict[str, dict[str, Any]]) 
     return {"assigned": assigned, "personal": personal}
 
 
-CUSTOMER_COLUMNS = (
-    "name",
-    "avatar",
-    "type",
-    "corp_name",
-    "corp_full_name",
-    "position",
-    "gender",
-    "status",
-    "updated_at",
-)
-RELATION_COLUMNS = (
-    "userid",
-    "remark",
-    "description",
-    "remark_corp_name",
-    "added_at",
-    "add_way",
-    "state",
-    "status",
-    "ended_at",
-    "tag_ids",
-    "wecom_data",
-)
-
-
-def _sections(corp_pk: int, external_userid: str, grant: CustomerGrant) -> list[bundle.Section]:
-    key = [corp_pk, external_userid]
-    where = "WHERE corp_id = ? AND external_userid = ?"
-    sections = [
-        bundle.Section(
-            "customer",
-            CUSTOMER_COLUMNS,
-            f"SELECT {', '.join(CUSTOMER_COLUMNS)} FROM customers {where}",
-            key,
-        ),
-        bundle.Section(
-            "relations",
-            RELATION_COLUMNS,
-            f"SELECT {', '.join(RELATION_COLUMNS)} FROM follow_relations {where}",
-            key,
-        ),
-        bundle.Section(
-            "record",
-            ("stage", "stage_changed_at", "stage_changed_by", "field_values"),
-            "SELECT stage, stage_changed_at, stage_changed_by, field_values "
-            f"FROM customer_records {where}",
-            key,
-        ),
-        bundle.Section(
-            "notes",
-            ("id", "text", "author_userid", "created_at"),
-            f"SELECT id, text, author_userid, created_at FROM customer_notes {where} "
-            f"AND deleted = ? ORDER BY created_at DESC, id DESC LIMIT {NOTES_SHOWN}",
-            [*key, False],
-        ),
-        bundle.Section(
-            "reminders",
-            ("id", "text", "due_at"),
-            f"SELECT id, text, due_at FROM reminders {where} AND userid = ? "
-            f"AND done_at IS NULL ORDER BY due_at, id LIMIT {REMINDERS_SHOWN}",
-            [*key, grant.viewer],
-        ),
-        bundle.Section(
-            "consents",
-            ("userid", "status", "changed_at"),
-            "SELECT userid, status, changed_at FROM archive_consents WHERE corp_id = ? "
-            f"AND subject = ? AND userid IN ({marks(len(grant.employees))})",
-            [*key, *grant.employees],
-        ),
-        bundle.Section(
-            "events",
-            ("id", "kind", "occurred_at", "userid", "detail"),
-            f"SELECT id, kind, occurred_at, userid, detail FROM timeline_events {where} "
-            f"ORDER BY occurred_at DESC, id DESC LIMIT {TIMELINE_SHOWN}",
-            key,
-        ),
-        bundle.Section(
-            "groups",
-            ("chat_id", "join_time", "name"),
-            "SELECT m.chat_id, m.join_time, c.name FROM group_chat_members m "
-            "LEFT JOIN group_chats c ON c.corp_id = m.corp_id AND c.chat_id = m.chat_id "
-            f"WHERE m.corp_id = ? AND m.userid = ? AND m.type = 2 LIMIT {GROUPS_SHOWN}",
-            key,
-        ),
-    ]
-    if grant.employees:
-        sections += insights_sections(corp_pk, external_userid, grant.employees)
-    return sections
-
-
-def _timeline(
-    rows: bundle.Rows,
-    relations: list[dict[str, Any]],
-    notes: list[dict[str, Any]],
-    insights: dict[str, Any],
-    grant: CustomerGrant,
-) -> list[dict[str, Any]]:
-    events = sorted(
-        rows["events"], key=lambda r: (bundle.as_int(r[2]), bundle.as_int(r[0])), reverse=True
-    )
-    items: list[dict[str, Any]] = []
-    for event in events:
-        detail = json_value(event[4], {})
-        items.append(
-            {
-                "kind": str(event[1]),
-                "at": bundle.as_int(event[2]),
-                "userid": str(event[3] or ""),
-                "detail": detail if isinstance(detail, dict) else {},
-            }
-        )
-    seen = {(i["kind"], i["userid"], i["at"]) for i in items}
-    # Relations imported before the timeline existed (or by a sync that logs nothing
-    # for a first import) still show when they started and ended.
-    for relation in relations:
-        added_at, userid, status = relation["added_at"], relation["userid"], relation["status"]
-        if added_at and ("added", userid, added_at) not in seen:
-            items.append(
-                {
-                    "kind": "added",
-                    "at": added_at,
-                    "userid": userid,
-                    "detail": {"add_way": relation["add_way"], "state": relation["state"]},
-                }
-            )
-        ended = relation["ended_at"]
-        if (
-            status != "active"
-            and ended
-            and not any(i["kind"] == status and i["userid"] == userid for i in items)
-        ):
-            items.append({"kind": status, "at": ended, "userid": userid, "detail": {}})
-    joined = {i["detail"].get("chat_id") for i in items if i["kind"] == "joined_group"}
-    for chat_id, join_time, chat_name in (r[:3] for r in rows["groups"]):
-        if chat_id in joined or not bundle.as_int(join_time):
-            continue
-        items.append(
-            {
-                "kind": "joined_group",
-                "at": bundle.as_int(join_time),
-                "userid": "",
-                "detail": {"chat_id": chat_id, "chat_name": chat_name or ""},
-            }
-        )
-    handed_over = {
-        (str(i["detail"].get("from_userid", "")), i["at"])
-        for i in items
-        if i["kind"] == "transferred" and i["detail"].get("to_userid") == grant.viewer
-    }
-    for predecessor in grant.predecessors:
-        if (predecessor.userid, predecessor.completed_at) in handed_over:
-            continue  # the transfer feature's own entry says it already
-        items.append(
-            {
-                "kind": "transferred_to",
-                "at": predecessor.completed_at,
-                "userid": grant.viewer,
-                "detail": {"from": predecessor.userid, "to": grant.viewer},
-            }
-        )
-    for note in notes:
-        items.append(
-            {
-                "kind": "note",
-                "at": note["at"],
-                "userid": note["author"],
-                "detail": {"text": note["text"][:80]},
-            }
-        )
-    for kind, field in (("first_message", "first_contact"), ("last_message", "last_contact")):
-        at_ms = insights.get(field)
-        if at_ms:
-            items.append({"kind": kind, "at": int(at_ms) // 1000, "userid": "", "detail": {}})
-    items.sort(key=lambda i: (-int(i["at"] or 0), i["kind"]))
-    return items[:TIMELINE_SHOWN]
-
-
-def _relations(rows: list[list[str | None]]) -> list[dict[str, Any]]:
-    relations = []
-    for r in rows:
-        relation: dict[str, Any] = dict(zip(RELATION_COLUMNS, r, strict=True))
-        relation["userid"] = str(relation["userid"])
-        relation["status"] = str(relation["status"])
-        relation["added_at"] = bundle.as_int(relation["added_at"])
-        relation["add_way"] = bundle.as_int(relation["add_way"])
-        relation["ended_at"] = bundle.as_int(relation["ended_at"]) or None
-        relation["tag_ids"] = [str(t) for t in json_value(relation["tag_ids"], [])]
-        for name in ("remark", "description", "remark_corp_name", "state"):
-            relation[name] = str(relation[name] or "")
-        relations.append(relation)
-    relations.sort(key=lambda r: (r["added_at"], r["userid"]))
-    return relations
-
-
 async def build(
     corp_pk: int,
     external_userid: str,
@@ -375,75 +107,84 @@ async def build(
 ) -> dict[str, Any]:
     """The profile document; two statements (the customer's reads, then names and tags)."""
     viewer = grant.viewer
-    rows = await bundle.run(_sections(corp_pk, external_userid, grant))
-    relations = _relations(rows["relations"])
+    rows = await bundle.run(customer_sections(corp_pk, external_userid, grant))
+    relations = relations_of(rows["relations"])
     mine = next((r for r in relations if r["userid"] == viewer and r["status"] == "active"), None)
     followers = [r for r in relations if r["status"] == "active"]
     record = rows["record"][0] if rows["record"] else None
-    notes = sorted(
-        (
-            {
-                "id": bundle.as_int(n[0]),
-                "text": str(n[1] or ""),
-                "author": str(n[2] or ""),
-                "at": bundle.as_int(n[3]),
-                "mine": n[2] == viewer,
-            }
-            for n in rows["notes"]
-        ),
-        key=lambda n: (n["at"], n["id"]),
-        reverse=True,
-    )
-    reminders = sorted(
-        (
-            {
-                "id": bundle.as_int(r[0]),
-                "text": str(r[1] or ""),
-                "due_at": bundle.as_int(r[2]),
-                "overdue": bundle.as_int(r[2]) <= now,
-            }
-            for r in rows["reminders"]
-        ),
-        key=lambda r: (r["due_at"], r["id"]),
-    )
+    notes = notes_of(rows["notes"], viewer)
+    reminders = reminders_of(rows["reminders"], now)
     found, recent = (
         await insights_from_rows(rows, corp_pk, external_userid, grant.employees)
         if grant.employees
         else (Insights(), [])
     )
     insights = found.as_json()
-    predecessors = {p.userid for p in grant.predecessors}
-    shown = recent[:MESSAGES_SHOWN]
-    messages = [history.render(row, viewer, predecessors) for row in shown]
-    next_cursor = (
-        f"{shown[-1]['msgtime']}_{shown[-1]['id']}" if len(recent) > MESSAGES_SHOWN else None
-    )
-    consents = rows["consents"]
-    consent = next((c for c in consents if c[0] == viewer), consents[0] if consents else None)
-    events = _timeline(rows, relations, notes, insights, grant)
+    events = timeline(rows, relations, notes, insights, grant)
     shown_relations = [mine] if mine is not None else followers
+    mentioned = [
+        viewer,
+        *(r["userid"] for r in relations),
+        *(p.userid for p in grant.predecessors),
+        *(str(n["author"]) for n in notes),
+        *(str(e["userid"]) for e in events),
+        *(str(e["detail"].get("from", "")) for e in events),
+        str(record[2] or "") if record else "",
+    ]
+    tag_ids = [t for r in shown_relations for t in r["tag_ids"]]
+    names, details = await _names_and_tags(corp_pk, mentioned, tag_ids)
+    customer = rows["customer"][0] if rows["customer"] else None
+    return {
+        "customer": _customer(customer, external_userid),
+        "access": _access(grant, mine, settings),
+        **_relationships(mine, followers, details),
+        "stage": _stage(record, settings),
+        "pipeline": list(settings.pipeline),
+        "fields": _fields(record, settings),
+        "notes": notes,
+        "reminders": reminders,
+        "timeline": events,
+        "insights": insights,
+        "consent": _consent(rows["consents"], viewer),
+        "messages": _messages(recent, viewer, {p.userid for p in grant.predecessors}),
+        "names": names,
+        "viewer": viewer,
+        "refreshing": refreshing,
+        "generated_at": int(now),
+    }
+
+
+async def _names_and_tags(
+    corp_pk: int, userids: list[str], tag_ids: list[str]
+) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
+    """The second statement: the names of everyone mentioned, the shown tags' details."""
     more = [
         s
-        for s in (
-            _names_section(
-                corp_pk,
-                [
-                    viewer,
-                    *(r["userid"] for r in relations),
-                    *predecessors,
-                    *(str(n["author"]) for n in notes),
-                    *(str(e["userid"]) for e in events),
-                    *(str(e["detail"].get("from", "")) for e in events),
-                    str(record[2] or "") if record else "",
-                ],
-            ),
-            _tags_section(corp_pk, [t for r in shown_relations for t in r["tag_ids"]]),
-        )
+        for s in (names_section(corp_pk, userids), tags_section(corp_pk, tag_ids))
         if s is not None
     ]
     extra = await bundle.run(more) if more else {}
-    names = _names(extra.get("names", []))
-    details = _tags(extra.get("tags", []))
+    return names_of(extra.get("names", [])), tags_of(extra.get("tags", []))
+
+
+def _access(
+    grant: CustomerGrant, mine: dict[str, Any] | None, settings: TenantSettings
+) -> dict[str, Any]:
+    return {
+        "reason": grant.reason,
+        "can_edit_relation": mine is not None,
+        "successor_view": settings.successor_view,
+        "predecessors": [{"userid": p.userid, "at": p.completed_at} for p in grant.predecessors],
+    }
+
+
+def _relationships(
+    mine: dict[str, Any] | None,
+    followers: list[dict[str, Any]],
+    details: dict[str, dict[str, Any]],
+) -> dict[str, Any]:
+    """The viewer's relationship and tags, and every follower's (with their tags when
+    the viewer has none of their own)."""
     relationship = None
     tags: dict[str, Any] = {"assigned": [], "personal": []}
     if mine is not None:
@@ -455,48 +196,47 @@ async def build(
         if mine is None:  # the viewer has no tags of their own: show each follower's
             row["tags"] = relation_tags(relation, details)
         follower_rows.append(row)
+    return {"relationship": relationship, "followers": follower_rows, "tags": tags}
+
+
+def _stage(record: list[str | None] | None, settings: TenantSettings) -> dict[str, Any]:
     stage = settings.stage(str(record[0] or "")) if record else None
+    return {
+        "key": stage["key"] if stage else "",
+        "name": stage["name"] if stage else "",
+        "changed_at": bundle.as_int(record[1]) if record else 0,
+        "changed_by": str(record[2] or "") if record else "",
+    }
+
+
+def _fields(record: list[str | None] | None, settings: TenantSettings) -> list[dict[str, Any]]:
     values = json_value(record[3], {}) if record else {}
     if not isinstance(values, dict):
         values = {}
-    customer = rows["customer"][0] if rows["customer"] else None
+    return [
+        {**definition, "value": values.get(definition["key"])}
+        for definition in settings.custom_fields
+    ]
+
+
+def _consent(consents: list[list[str | None]], viewer: str) -> dict[str, Any]:
+    """The viewer's archive consent with the customer (else the first follower's)."""
+    consent = next((c for c in consents if c[0] == viewer), consents[0] if consents else None)
     return {
-        "customer": _customer(customer, external_userid),
-        "access": {
-            "reason": grant.reason,
-            "can_edit_relation": mine is not None,
-            "successor_view": settings.successor_view,
-            "predecessors": [
-                {"userid": p.userid, "at": p.completed_at} for p in grant.predecessors
-            ],
-        },
-        "relationship": relationship,
-        "followers": follower_rows,
-        "tags": tags,
-        "stage": {
-            "key": stage["key"] if stage else "",
-            "name": stage["name"] if stage else "",
-            "changed_at": bundle.as_int(record[1]) if record else 0,
-            "changed_by": str(record[2] or "") if record else "",
-        },
-        "pipeline": list(settings.pipeline),
-        "fields": [
-            {**definition, "value": values.get(definition["key"])}
-            for definition in settings.custom_fields
-        ],
-        "notes": notes,
-        "reminders": reminders,
-        "timeline": events,
-        "insights": insights,
-        "consent": {
-            "status": str(consent[1]) if consent else "unknown",
-            "changed_at": bundle.as_int(consent[2]) if consent else 0,
-        },
-        "messages": {"items": messages, "next": next_cursor},
-        "names": names,
-        "viewer": viewer,
-        "refreshing": refreshing,
-        "generated_at": int(now),
+        "status": str(consent[1]) if consent else "unknown",
+        "changed_at": bundle.as_int(consent[2]) if consent else 0,
+    }
+
+
+def _messages(recent: list[dict[str, Any]], viewer: str, predecessors: set[str]) -> dict[str, Any]:
+    """The newest messages, and the cursor of the page before them when there are more."""
+    shown = recent[:MESSAGES_SHOWN]
+    next_cursor = (
+        f"{shown[-1]['msgtime']}_{shown[-1]['id']}" if len(recent) > MESSAGES_SHOWN else None
+    )
+    return {
+        "items": [history.render(row, viewer, predecessors) for row in shown],
+        "next": next_cursor,
     }
 
 

@@ -2,7 +2,8 @@
 
 The profile's access check and insights are a handful of indexed lookups and
 aggregates; raw SQL keeps them to one round trip each without building model objects.
-PostgreSQL (asyncpg) wants ``$1, $2, …``: :func:`fetch` numbers the placeholders.
+PostgreSQL (asyncpg) wants ``$1, $2, …``: :func:`fetch` numbers the placeholders with
+:func:`wecom_app.store.sql.marker` (the one place that knows each dialect's markers).
 Our statements never contain a literal ``?``.
 
 **SQLite reads on the event loop.** Tortoise runs SQLite on one connection in one
@@ -32,6 +33,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClie
 from tortoise.backends.sqlite.client import SqliteClient
 
 from wecom_app.store.db import db
+from wecom_app.store.sql import marker
 
 # The longest a read may hold the event loop before it is moved to the worker thread.
 INLINE_BUDGET_S = 0.005
@@ -40,12 +42,18 @@ _PROGRESS_STEPS = 5000
 
 
 @lru_cache(maxsize=512)
-def _numbered(sql: str) -> str:
-    parts = sql.split("?")
-    out = [parts[0]]
-    for index, part in enumerate(parts[1:], start=1):
-        out.append(f"${index}{part}")
-    return "".join(out)
+def _split(sql: str) -> tuple[str, ...]:
+    return tuple(sql.split("?"))
+
+
+def in_dialect(sql: str, conn: BaseDBAsyncClient) -> str:
+    """A statement written with ``?`` in ``conn``'s own bind markers (numbered on
+    PostgreSQL), from the one dialect helper :func:`wecom_app.store.sql.marker`."""
+    mark = marker(conn)
+    if mark(1) == "?":
+        return sql
+    first, *rest = _split(sql)
+    return first + "".join(mark(index) + part for index, part in enumerate(rest, start=1))
 
 
 # Archived messages that are conversation: decrypted (not parked or failed), neither
@@ -152,7 +160,5 @@ async def fetch_rows(sql: str, params: Sequence[Any] = ()) -> list[Sequence[Any]
 async def _through_tortoise(
     conn: BaseDBAsyncClient, sql: str, params: Sequence[Any]
 ) -> list[dict[str, Any]]:
-    if conn.capabilities.dialect == "postgres":
-        sql = _numbered(sql)
-    rows: list[dict[str, Any]] = await conn.execute_query_dict(sql, list(params))
+    rows: list[dict[str, Any]] = await conn.execute_query_dict(in_dialect(sql, conn), list(params))
     return rows

@@ -17,9 +17,10 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 
 from sidebar.config import SidebarConfig
-from sidebar.devdata import seed_org
 from sidebar.session import SESSION_COOKIE, Sessions
+from sidebar.site import Site
 from tests.conftest import TEST_CORP_ID, FakeClock, make_settings
+from tests.sidebar_devdata import seed_org
 from wecom_app.app import create_app
 from wecom_app.config import Settings
 from wecom_app.kv import KV
@@ -55,9 +56,9 @@ class SidebarWorld:
     def sidebar(self) -> Any:
         """The running SidebarService (to drain its background work)."""
         for route in self.app.routes:
-            endpoint = getattr(route, "endpoint", None)
-            owner = getattr(endpoint, "__self__", None)
-            if owner is not None and hasattr(owner, "service"):
+            guard = getattr(getattr(route, "endpoint", None), "func", None)
+            owner = getattr(guard, "__self__", None)
+            if isinstance(owner, Site):
                 return owner.service
         raise AssertionError("no sidebar routes mounted")
 

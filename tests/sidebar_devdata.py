@@ -1,16 +1,16 @@
-"""Demo data for the sidebar: a simulator org written into our store, with chat history.
+"""Test data for the sidebar: a simulator org written into our store, with chat history.
 
-The demo, the browser tests and the benchmark need an org whose directory is in our
-store *and* whose chat archive has messages, without running the install, sync and
-archive-pulling machinery first (each tested on its own). :func:`seed_org` writes what
-those features would: departments, employees, the corp tag library, customers, follow
-relations, group chats — from a simulator :class:`~wecom_app.simulator.state.Org`
-passed in (duck-typed: the sidebar does not import the simulator) — and generates
+The sidebar's tests, the browser tests and ``bench/sidebar.py`` need an org whose
+directory is in our store *and* whose chat archive has messages, without running the
+install, sync and archive-pulling machinery first (each tested on its own).
+:func:`seed_org` writes what those features would: departments, employees, the corp
+tag library, customers, follow relations, group chats — from a simulator
+:class:`~wecom_app.simulator.state.Org` passed in (duck-typed) — and generates
 plausible archived conversations: turns between each employee and customer, with
 jieba tokens as the archive puller stores them.
 
-Deterministic for a given seed; bulk inserts in batches; nothing here runs in
-production code paths.
+Deterministic for a given seed; bulk inserts in batches. Test support, not product:
+it lives under ``tests/`` so that nothing in the product can call it.
 """
 
 from __future__ import annotations
