@@ -1,8 +1,11 @@
 """Which crypto and which receive ids each callback URL accepts.
 
 * ``/callbacks/suite``: the suite's token/key; receive id = the suite id.
-* ``/callbacks/data``: the suite's token/key; receive id = an installed corp's corpid
-  (URL verification, done before any corp installs, carries the suite id).
+* ``/callbacks/data``: the suite's token/key; receive id = an installed corp's corpid.
+* URL verification (GET) of both suite URLs, done when the provider saves them in the
+  provider admin, carries the **provider's own corp id** (``WECOM_PROVIDER_CORP_ID``):
+  WeCom staff answers in the developer community and provider write-ups; Doc 90600
+  (指令回调) still names the suite id, so the suite id is accepted on GET as well.
 * ``/callbacks/corp/{corp_id}``: that self-built corp's token/key; receive id = corp id.
 
 Lookups are cached in memory: this runs on every callback.
@@ -28,6 +31,7 @@ class Endpoint:
     crypto: CallbackCrypto
     corp_id: str = ""  # for corp endpoints
     suite_id: str = ""
+    provider_corp_id: str = ""  # suite endpoints: the receive id of URL verification
 
 
 # WeCom corp ids are short ASCII identifiers ("ww" + hex); anything else is unknown
@@ -66,6 +70,7 @@ class EndpointResolver:
             else None
         )
         self._suite_id = settings.suite.suite_id if settings.suite else ""
+        self._provider = settings.suite.provider_corp_id if settings.suite else ""
         self._corps: dict[str, tuple[Endpoint | None, float]] = {}
         self._installed: dict[str, tuple[bool, float]] = {}
 
@@ -80,7 +85,12 @@ class EndpointResolver:
     def suite(self, source: str) -> Endpoint:
         if self._suite is None:
             raise UnknownEndpoint("no suite is configured")
-        return Endpoint(source=source, crypto=self._suite, suite_id=self._suite_id)
+        return Endpoint(
+            source=source,
+            crypto=self._suite,
+            suite_id=self._suite_id,
+            provider_corp_id=self._provider,
+        )
 
     async def corp(self, corp_id: str) -> Endpoint:
         if not _CORP_ID.fullmatch(corp_id):

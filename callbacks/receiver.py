@@ -164,8 +164,15 @@ class CallbackReceiver:
             if receive_id != endpoint.corp_id:
                 raise Rejected(403, ReceiveIdError.reason)
             return endpoint.corp_id
-        if endpoint.source == "suite" or (verifying and receive_id == endpoint.suite_id):
+        accepted = (endpoint.suite_id, endpoint.provider_corp_id or endpoint.suite_id)
+        if verifying and receive_id in accepted:
+            # URL verification of a suite URL: WeCom sends the provider corp id (see
+            # callbacks.endpoints); the suite id is what Doc 90600 names.
+            return ""
+        if endpoint.source == "suite":
             if receive_id != endpoint.suite_id:
+                if verifying and not endpoint.provider_corp_id:
+                    log.warning("URL verification refused: set WECOM_PROVIDER_CORP_ID")
                 raise Rejected(403, ReceiveIdError.reason)
             return ""
         if not await self.resolver.is_installed(receive_id):

@@ -36,6 +36,7 @@ TEST_AES_KEY = "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR"
 TEST_SUITE_ID = "wwsuitetest00001"
 TEST_SUITE_TOKEN = "suite-token-for-tests"
 TEST_SUITE_AES_KEY = "6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt"
+TEST_PROVIDER_CORP_ID = "wwprovider0000001"
 SECRET_KEY = "test-secret-key-" + "x" * 32
 
 
@@ -173,6 +174,7 @@ def make_settings(tmp_path: Path, database_url: str, **overrides: str) -> Settin
         "WECOM_SUITE_SECRET": "suite-secret-for-tests",
         "WECOM_SUITE_TOKEN": TEST_SUITE_TOKEN,
         "WECOM_SUITE_AES_KEY": TEST_SUITE_AES_KEY,
+        "WECOM_PROVIDER_CORP_ID": TEST_PROVIDER_CORP_ID,
     }
     if os.environ.get("REDIS_URL"):
         env["REDIS_URL"] = os.environ["REDIS_URL"]

@@ -43,6 +43,10 @@ class SuiteApp:
     suite_secret: str = field(repr=False)
     token: str = field(repr=False)
     aes_key: str = field(repr=False)
+    # The provider's own corp id (服务商的 CorpID, shown in the provider admin). WeCom
+    # encrypts the GET that verifies the suite's command and data URLs with it as the
+    # receive id (protocol reference §1); POSTs still carry the suite id / the corp id.
+    provider_corp_id: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -243,7 +247,15 @@ def _suite(env: Mapping[str, str]) -> SuiteApp | None:
         suite_secret=values["WECOM_SUITE_SECRET"],
         token=values["WECOM_SUITE_TOKEN"],
         aes_key=_aes_key("WECOM_SUITE_AES_KEY", values["WECOM_SUITE_AES_KEY"]),
+        provider_corp_id=_provider_corp_id(env),
     )
+
+
+def _provider_corp_id(env: Mapping[str, str]) -> str:
+    value = env.get("WECOM_PROVIDER_CORP_ID", "").strip()
+    if value and (len(value) > 64 or not value.isascii() or not value.isalnum()):
+        raise ConfigError("WECOM_PROVIDER_CORP_ID", "is not a WeCom corp id")
+    return value
 
 
 def _userids(env: Mapping[str, str], name: str) -> tuple[str, ...]:

@@ -140,7 +140,11 @@ async def run_demo(
     suite = settings.suite
     assert suite is not None
     sim.add_suite(
-        suite.suite_id, secret=suite.suite_secret, token=suite.token, aes_key=suite.aes_key
+        suite.suite_id,
+        secret=suite.suite_secret,
+        token=suite.token,
+        aes_key=suite.aes_key,
+        provider_corp_id=suite.provider_corp_id or None,
     )
     sim_server, sim_task = await _serve(create_simulator_app(sim), sim_sock)
     say(

@@ -118,6 +118,29 @@ def url_verification(
     }
 
 
+async def verify_url(
+    client: httpx.AsyncClient,
+    crypto: CallbackCrypto,
+    url: str,
+    *,
+    clock: Callable[[], float] = time.time,
+    timeout_s: float = WECOM_TIMEOUT_S,
+) -> bool:
+    """Verify a callback URL as WeCom does when an admin saves it (Doc 90930/91144).
+
+    One GET with a fresh random ``echostr``; the URL passes only if it answers 200 with
+    exactly the decrypted plain text (no quotes, no newline, no BOM) within 5 s.
+    """
+    echo = str(secrets.randbelow(10**19))
+    query = url_verification(crypto, echo, timestamp=int(clock()))
+    try:
+        async with asyncio.timeout(timeout_s):
+            response = await client.get(url, params=query, timeout=timeout_s)
+    except (TimeoutError, httpx.HTTPError):
+        return False
+    return response.status_code == 200 and response.content == echo.encode()
+
+
 @dataclass
 class DeliveryReport:
     attempts: int = 0
@@ -178,4 +201,12 @@ class CallbackSender:
         return report
 
 
-__all__ = ["CallbackSender", "escape", "event_xml", "seal", "self_built_event", "suite_command"]
+__all__ = [
+    "CallbackSender",
+    "escape",
+    "event_xml",
+    "seal",
+    "self_built_event",
+    "suite_command",
+    "verify_url",
+]

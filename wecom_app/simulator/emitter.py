@@ -38,6 +38,7 @@ FieldValue = str | int | list[str]
 Fields = dict[str, FieldValue]
 
 SUITE_CALLBACK_PATH = "/callbacks/suite"
+DATA_CALLBACK_PATH = "/callbacks/data"
 
 
 def corp_callback_path(corp_id: str) -> str:

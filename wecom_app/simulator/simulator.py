@@ -28,8 +28,15 @@ from wecom_app.simulator.actions_chats import GroupChatActions
 from wecom_app.simulator.actions_customers import CustomerActions
 from wecom_app.simulator.actions_directory import DirectoryActions
 from wecom_app.simulator.actions_tags import TagActions
-from wecom_app.simulator.callbacks import WECOM_ATTEMPTS, WECOM_TIMEOUT_S
-from wecom_app.simulator.emitter import CallbackOutbox, Delivery, PendingCallback
+from wecom_app.protocol.crypto import CallbackCrypto
+from wecom_app.simulator.callbacks import WECOM_ATTEMPTS, WECOM_TIMEOUT_S, verify_url
+from wecom_app.simulator.emitter import (
+    DATA_CALLBACK_PATH,
+    SUITE_CALLBACK_PATH,
+    CallbackOutbox,
+    Delivery,
+    PendingCallback,
+)
 from wecom_app.simulator.faults import Faults, RateLimits
 from wecom_app.simulator.generator import PeopleFactory, hex_id
 from wecom_app.simulator.state import (
@@ -109,12 +116,16 @@ class Simulator(CustomerActions, DirectoryActions, TagActions, GroupChatActions)
         secret: str | None = None,
         token: str | None = None,
         aes_key: str | None = None,
+        provider_corp_id: str | None = None,
     ) -> Suite:
+        suite_id = suite_id or hex_id(self._secrets, "ww", 16)
         suite = Suite(
-            suite_id=suite_id or hex_id(self._secrets, "ww", 16),
+            suite_id=suite_id,
             secret=secret or self._random_text(43),
             token=token or self._random_text(16),
             aes_key=aes_key or self._random_text(43),
+            # Not drawn from the seeded generator: existing seeds keep their worlds.
+            provider_corp_id=provider_corp_id or "wwprovider" + suite_id[-8:],
         )
         self.world.suites[suite.suite_id] = suite
         return suite
@@ -232,6 +243,19 @@ class Simulator(CustomerActions, DirectoryActions, TagActions, GroupChatActions)
         return self.tokens.invalidate(token, corp_id=corp_id, errcode=errcode)
 
     # -- callbacks ---------------------------------------------------------------------
+
+    async def verify_suite_urls(
+        self, client: httpx.AsyncClient, base_url: str = "", suite_id: str | None = None
+    ) -> dict[str, bool]:
+        """Save the suite's command and data URLs in the provider admin: WeCom verifies
+        each with a GET encrypted under the provider's corp id (wecom-protocol.md §1)."""
+        suite = self._suite(suite_id)
+        crypto = CallbackCrypto(suite.token, suite.aes_key, suite.provider_corp_id)
+        base = base_url.rstrip("/")
+        return {
+            path: await verify_url(client, crypto, base + path, clock=self.clock)
+            for path in (SUITE_CALLBACK_PATH, DATA_CALLBACK_PATH)
+        }
 
     @property
     def pending_callbacks(self) -> list[PendingCallback]:

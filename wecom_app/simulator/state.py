@@ -257,6 +257,9 @@ class Suite:
     token: str
     aes_key: str
     name: str = "智能侧边栏"
+    # The corp id of the provider that owns the suite: WeCom encrypts the GET that
+    # verifies the suite's command and data URLs with it (wecom-protocol.md §1).
+    provider_corp_id: str = ""
     # Every ticket pushed and when: a ticket stays valid for 30 minutes even after a
     # newer one was pushed (wecom-protocol.md §2).
     tickets: dict[str, float] = field(default_factory=dict)
