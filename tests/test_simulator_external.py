@@ -420,7 +420,7 @@ async def test_groupchat_get_format_and_errors() -> None:
         assert dismissed["errcode"] == 49008
 
 
-async def test_third_party_apps_do_not_get_private_customer_fields() -> None:
+async def test_third_party_apps_get_unionid_but_no_other_private_fields() -> None:
     sim, org, _ = make_sim()
     add_test_suite(sim)
     relation = next(
@@ -436,7 +436,8 @@ async def test_third_party_apps_do_not_get_private_customer_fields() -> None:
         )
         contact = body["external_contact"]
         assert contact["gender"] == 0
-        assert "unionid" not in contact
+        # Third-party apps do get unionid (issue 14, item 5); not the avatar.
+        assert contact["unionid"] == org.customers[relation.external_userid].unionid
         assert "avatar" not in contact
         assert all("remark_mobiles" not in f for f in body["follow_user"])
         batch = await post_json(
@@ -445,5 +446,7 @@ async def test_third_party_apps_do_not_get_private_customer_fields() -> None:
             {"userid_list": [relation.userid], "limit": 100},
             access_token=token,
         )
-        assert all("unionid" not in i["external_contact"] for i in batch["external_contact_list"])
+        for item in batch["external_contact_list"]:
+            contact = item["external_contact"]
+            assert contact.get("unionid", "") == org.customers[contact["external_userid"]].unionid
         assert all("remark_mobiles" not in i["follow_info"] for i in batch["external_contact_list"])

@@ -140,9 +140,9 @@ async def test_unknown_path_bad_json_and_wrong_method_answer_json() -> None:
             GROUPCHAT_LIST, params={"access_token": token}, content=b"{not json"
         )
         assert bad.status_code == 200
-        assert bad.json()["errcode"] == 47001
+        assert bad.json()["errcode"] == 40058
         not_object = await client.post(GROUPCHAT_LIST, params={"access_token": token}, json=[1])
-        assert not_object.json()["errcode"] == 47001
+        assert not_object.json()["errcode"] == 40058
 
 
 async def test_calls_are_counted_per_path() -> None:

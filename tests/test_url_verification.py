@@ -30,8 +30,8 @@ from wecom_app.app import create_app
 from wecom_app.kv import MemoryKV, RedisKV
 from wecom_app.runtime import Runtime
 from wecom_app.services import Services
-from wecom_app.simulator.simulator import Simulator
 from wecom_app.simulator.callbacks import suite_command
+from wecom_app.simulator.simulator import Simulator
 
 
 def wecom_verification(receive_id: str, echo: str, timestamp: int) -> dict[str, str]:

@@ -93,7 +93,7 @@ def _endpoint(
             )
             injected = sim.faults.take_failure(path)
             if injected is not None:
-                raise ApiError(injected.errcode, injected.errmsg)
+                raise ApiError(injected.errcode, injected.errmsg, extra=injected.extra)
             if api.auth is not None:
                 call.token = sim.tokens.check(api.auth, call.query.get(api.auth.value))
             if not sim.limits.allow(_caller(call), path):
@@ -134,7 +134,7 @@ async def _json_body(request: Request) -> JsonObject:
 
 def _error(error: ApiError, hints: itertools.count[int]) -> JSONResponse:
     hint = f"{next(hints):010d}-sim"
-    return JSONResponse({"errcode": error.errcode, "errmsg": error.errmsg(hint)})
+    return JSONResponse({"errcode": error.errcode, "errmsg": error.errmsg(hint), **error.extra})
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

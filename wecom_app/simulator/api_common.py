@@ -49,14 +49,17 @@ MISSING_PERMANENT_CODE = 41025
 MISSING_EXTERNAL_USERID = 41035
 PRE_AUTH_CODE_EXPIRED = 42007
 FREQ_OUT_OF_LIMIT = 45009
-BAD_JSON = 47001
-INVALID_CURSOR = 50100  # ❓ "分页查询的游标无效"
+# ❓ WeCom's table has no "bad JSON" code (47001 is the Official Accounts'); a body that
+# does not parse is answered as an invalid parameter.
+BAD_JSON = INVALID_PARAMETER
+INVALID_CURSOR = 50100  # Doc 90313: "分页查询的游标无效"
 INVALID_DEPARTMENT = 60123
 MISSING_DEPARTMENT = 60127  # ❓ user/list without department_id
 USERID_NOT_FOUND = 60111
 TOO_MANY_RESULTS = 81017
 NO_RELATION = 84061  # "not external contact": no such employee–customer relation
 GROUP_DISMISSED = 49008
+UNLICENSED = 701008  # no active interface licence (Doc 95644); fail_info names the users
 
 _MESSAGES: dict[int, str] = {
     SYSTEM_BUSY: "system busy",
@@ -90,7 +93,6 @@ _MESSAGES: dict[int, str] = {
     PRE_AUTH_CODE_EXPIRED: "pre_auth_code expired",
     42009: "suite_access_token expired",
     FREQ_OUT_OF_LIMIT: "api freq out of limit",
-    BAD_JSON: "data format error",
     INVALID_CURSOR: "invalid cursor",
     INVALID_DEPARTMENT: "invalid party id",
     MISSING_DEPARTMENT: "department missing",
@@ -98,16 +100,28 @@ _MESSAGES: dict[int, str] = {
     TOO_MANY_RESULTS: "over limit, use owner_filter",
     NO_RELATION: "not external contact",
     GROUP_DISMISSED: "group chat dismissed",
+    45033: "api concurrent out of limit",
+    48002: "api forbidden",
+    48004: "api forbidden, auth relation invalid",
+    48006: "api forbidden, permission revoked",
+    60011: "no privilege to access/modify contact/party/agent",
+    84074: "no external contact privilege",
+    301060: "too many agree check requests, at most 100",
+    UNLICENSED: "no valid license user",
 }
 
 
 class ApiError(Exception):
     """An answer with a non-zero errcode."""
 
-    def __init__(self, errcode: int, detail: str = "") -> None:
+    def __init__(
+        self, errcode: int, detail: str = "", *, extra: Mapping[str, Any] | None = None
+    ) -> None:
         super().__init__(errcode, detail)
         self.errcode = errcode
         self.detail = detail
+        # Fields WeCom sends beside errcode/errmsg (701008: ``fail_info``).
+        self.extra: dict[str, Any] = dict(extra or {})
 
     def errmsg(self, hint: str) -> str:
         text = self.detail or _MESSAGES.get(self.errcode, "error")
@@ -147,6 +161,22 @@ class ApiCall:
     @property
     def third_party(self) -> bool:
         return self.token is not None and self.token.third_party
+
+    def require_licence(self, *userids: str) -> None:
+        """701008 unless every member has an active interface licence (接口调用许可).
+
+        Only third-party calls are checked, and only once the org's trial is over
+        (``Org.licensed_userids`` is set); WeCom names the refused members in
+        ``fail_info.unlicensed_userid_list`` (Doc 95644, 接口调用许可).
+        """
+        if not self.third_party:
+            return
+        licensed = self.org().licensed_userids
+        if licensed is None:
+            return
+        missing = [u for u in dict.fromkeys(userids) if u and u not in licensed]
+        if missing:
+            raise ApiError(UNLICENSED, extra={"fail_info": {"unlicensed_userid_list": missing}})
 
     @property
     def suite_id(self) -> str:

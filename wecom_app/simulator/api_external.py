@@ -4,9 +4,12 @@ Docs 92265 (get), 93010 (batch/get_by_user), 92696 (corp tags) — the third-par
 of the pages; the shapes are in wecom-protocol.md §4. Customer group chats are in
 :mod:`wecom_app.simulator.api_groupchat`.
 
-Third-party apps do not get a customer's avatar, gender (always 0), unionid or the
-remark mobiles. Relations of members who left are not shown (their customers wait for
-a transfer). Changes made here (mark_tag, remark) cause no callback, as in WeCom.
+Third-party apps do not get a customer's avatar, gender (always 0) or the remark
+mobiles; they do get ``unionid`` (the provider's bound WeChat developer account's — a
+third-party note on Doc 92114/92265). Past the trial, customer APIs refuse members
+without an interface licence with 701008 (:meth:`ApiCall.require_licence`).
+Relations of members who left are not shown (their customers wait for a transfer).
+Changes made here (mark_tag, remark) cause no callback, as in WeCom.
 """
 
 from __future__ import annotations
@@ -60,8 +63,8 @@ def _customer(call: ApiCall, customer: Customer) -> JsonObject:
     }
     if not call.third_party:
         rendered["avatar"] = customer.avatar
-        if customer.unionid:
-            rendered["unionid"] = customer.unionid
+    if customer.unionid:
+        rendered["unionid"] = customer.unionid
     if customer.type == CustomerType.WECOM:
         rendered.update(
             position=customer.position,
@@ -125,6 +128,7 @@ def _require_employee(call: ApiCall, org: Org) -> str:
     userid = call.text("userid", missing=MISSING_USERID)
     if userid not in org.employees:
         raise ApiError(USERID_NOT_FOUND)
+    call.require_licence(userid)
     return userid
 
 
@@ -189,6 +193,7 @@ def batch_get_by_user(call: ApiCall) -> JsonObject:
     # ❓ Unknown or departed members are skipped rather than refused, as WeCom reports
     # per-member problems beside the results (fail_info) instead of failing the batch.
     users = [u for u in dict.fromkeys(userid_list) if u in org.employees]
+    call.require_licence(*users)
     user_index, offset = decode_cursor(call.cursor(), 2)
     taken: list[FollowRelation] = []
     while user_index < len(users) and len(taken) < limit:

@@ -53,11 +53,17 @@ def get_permit_user_list(call: ApiCall) -> JsonObject:
     return {"ids": ids}
 
 
+AGREE_PAIRS_MAX = 100
+TOO_MANY_AGREE_PAIRS = 301060  # Doc 90313: at most 100 pairs per check_single_agree
+
+
 def check_single_agree(call: ApiCall) -> JsonObject:
     org = _archive(call)
     info = call.body.get("info")
     if not isinstance(info, list) or not info:
         raise ApiError(INVALID_PARAMETER, "info must be a non-empty list")
+    if len(info) > AGREE_PAIRS_MAX:
+        raise ApiError(TOO_MANY_AGREE_PAIRS)
     out: list[dict[str, Any]] = []
     for item in info:
         if not isinstance(item, dict):

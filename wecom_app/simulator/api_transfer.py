@@ -49,8 +49,10 @@ _ERRMSGS = {
     40131: "the customer is not the handover user's customer",
     84061: "not external contact",
     90500: "the group chat owner is not dimission",
-    90501: "the group chat owner is dimission",
-    90502: "group chat transfer count reach daily limit",
+    90501: "chat is not external group chat",
+    90502: "the group chat owner is dimission",
+    90507: "the group chat is being inherited",
+    90508: "the group chat has been inherited",
     40050: "chatid not found",
     49008: "group chat dismissed",
 }
@@ -70,6 +72,7 @@ def _members(call: ApiCall, org: Org, mode: str) -> tuple[str, str]:
         raise ApiError(USERID_NOT_FOUND, "takeover_userid not found")
     if handover == takeover:
         raise ApiError(SAME_MEMBER, _ERRMSGS[SAME_MEMBER])
+    call.require_licence(takeover, handover if mode == ONJOB else "")
     return handover, takeover
 
 
@@ -87,7 +90,8 @@ def _transfer(call: ApiCall, mode: str) -> JsonObject:
         raise ApiError(INVALID_PARAMETER, "transfer_success_msg longer than 200 characters")
     customers = []
     for external_userid in dict.fromkeys(external_userids):
-        errcode = desk.start(org, mode, handover, takeover, external_userid)
+        errcode = call.sim.faults.take_item_failure(call.path, external_userid)
+        errcode = errcode or desk.start(org, mode, handover, takeover, external_userid)
         customers.append({"external_userid": external_userid, "errcode": errcode})
     return {"customer": customers}
 
@@ -163,9 +167,11 @@ def _chats(call: ApiCall, mode: str) -> JsonObject:
     new_owner = call.text("new_owner", missing=MISSING_USERID)
     if new_owner not in org.employees:
         raise ApiError(USERID_NOT_FOUND, "new_owner not found")
+    call.require_licence(new_owner)
     failed = []
     for chat_id in dict.fromkeys(chat_ids):
-        errcode = desk.transfer_chat(org, mode, chat_id, new_owner)
+        injected = call.sim.faults.take_item_failure(call.path, chat_id)
+        errcode = injected or desk.transfer_chat(org, mode, chat_id, new_owner)
         if errcode:
             failed.append(
                 {"chat_id": chat_id, "errcode": errcode, "errmsg": _ERRMSGS.get(errcode, "error")}

@@ -3,7 +3,10 @@
 Faults are armed per API path (``/cgi-bin/externalcontact/batch/get_by_user``) or for
 every path with ``"*"``, and fire on the next matching calls:
 
-* :meth:`Faults.fail_next` — answer with an errcode (``-1`` = system busy, retry);
+* :meth:`Faults.fail_next` — answer with an errcode (``-1`` = system busy, retry),
+  optionally with the extra fields WeCom sends with it (701008's ``fail_info``);
+* :meth:`Faults.fail_item_next` — one item of a batch answer fails with an errcode (a
+  chat in ``failed_chat_list``, a customer in a transfer's ``customer`` list);
 * :meth:`Faults.delay_next` — answer late (real seconds; a client's timeout fires);
 * :meth:`Faults.http_error_next` — a gateway error without a JSON body;
 * :meth:`Faults.repeat_cursor` — a page whose ``next_cursor`` is the cursor that was
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 ANY_PATH = "*"
 
@@ -29,12 +33,14 @@ class _Armed:
     errmsg: str = ""
     seconds: float = 0.0
     status: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
 class InjectedFailure:
     errcode: int
     errmsg: str
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class Faults:
@@ -43,12 +49,26 @@ class Faults:
         self._delays: dict[str, list[_Armed]] = {}
         self._http_errors: dict[str, list[_Armed]] = {}
         self._cursor_repeats: dict[str, list[_Armed]] = {}
+        self._items: dict[str, list[_Armed]] = {}
 
     # -- arming (tests) --------------------------------------------------------------
 
-    def fail_next(self, path: str, errcode: int = -1, times: int = 1, errmsg: str = "") -> None:
+    def fail_next(
+        self,
+        path: str,
+        errcode: int = -1,
+        times: int = 1,
+        errmsg: str = "",
+        extra: dict[str, Any] | None = None,
+    ) -> None:
         self._failures.setdefault(path, []).append(
-            _Armed(remaining=times, errcode=errcode, errmsg=errmsg)
+            _Armed(remaining=times, errcode=errcode, errmsg=errmsg, extra=dict(extra or {}))
+        )
+
+    def fail_item_next(self, path: str, item_id: str, errcode: int, times: int = 1) -> None:
+        """The next ``times`` answers of ``path`` give ``item_id`` ``errcode``."""
+        self._items.setdefault(f"{path} {item_id}", []).append(
+            _Armed(remaining=times, errcode=errcode)
         )
 
     def delay_next(self, path: str, seconds: float, times: int = 1) -> None:
@@ -61,14 +81,33 @@ class Faults:
         self._cursor_repeats.setdefault(path, []).append(_Armed(remaining=times))
 
     def clear(self) -> None:
-        for armed in (self._failures, self._delays, self._http_errors, self._cursor_repeats):
+        for armed in (
+            self._failures,
+            self._delays,
+            self._http_errors,
+            self._cursor_repeats,
+            self._items,
+        ):
             armed.clear()
 
     # -- firing (the API server) -----------------------------------------------------
 
     def take_failure(self, path: str) -> InjectedFailure | None:
         armed = _take(self._failures, path)
-        return None if armed is None else InjectedFailure(armed.errcode, armed.errmsg)
+        if armed is None:
+            return None
+        return InjectedFailure(armed.errcode, armed.errmsg, dict(armed.extra))
+
+    def take_item_failure(self, path: str, item_id: str) -> int:
+        """The injected errcode of one batch item (0: none armed)."""
+        queue = self._items.get(f"{path} {item_id}")
+        if not queue:
+            return 0
+        armed = queue[0]
+        armed.remaining -= 1
+        if armed.remaining <= 0:
+            queue.pop(0)
+        return armed.errcode
 
     def take_delay(self, path: str) -> float:
         armed = _take(self._delays, path)

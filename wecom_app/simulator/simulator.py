@@ -24,11 +24,11 @@ from collections.abc import Callable
 
 import httpx
 
+from wecom_app.protocol.crypto import CallbackCrypto
 from wecom_app.simulator.actions_chats import GroupChatActions
 from wecom_app.simulator.actions_customers import CustomerActions
 from wecom_app.simulator.actions_directory import DirectoryActions
 from wecom_app.simulator.actions_tags import TagActions
-from wecom_app.protocol.crypto import CallbackCrypto
 from wecom_app.simulator.callbacks import WECOM_ATTEMPTS, WECOM_TIMEOUT_S, verify_url
 from wecom_app.simulator.emitter import (
     DATA_CALLBACK_PATH,

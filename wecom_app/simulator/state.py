@@ -199,6 +199,9 @@ class Org:
     tags: dict[str, CorpTag] = field(default_factory=dict)
     group_chats: dict[str, GroupChat] = field(default_factory=dict)
     app: SelfBuiltApp | None = None
+    # Members with an active interface licence (接口调用许可); None during the trial,
+    # when third-party customer APIs are not licence-checked.
+    licensed_userids: set[str] | None = None
     # The same FollowRelation objects, indexed both ways; insertion order is the order
     # WeCom lists them in (oldest first), which pagination relies on.
     follows_by_user: dict[str, dict[str, FollowRelation]] = field(default_factory=dict)

@@ -74,8 +74,14 @@ NO_RELATIONSHIP = 84061
 # their customers can no longer be assigned, so we answer "no relationship" per customer.
 DIMISSION_TOO_OLD = NO_RELATIONSHIP
 CHAT_OWNER_NOT_RESIGNED = 90500
-CHAT_OWNER_RESIGNED = 90501  # ❓ groupchat/onjob_transfer of a chat whose owner left
-CHAT_DAILY_LIMIT = 90502  # ❓ more than 300 chats a day for one handover → takeover pair
+# Group-chat codes of WeCom's global table (Doc 90313; Doc 95703's sample shows 90501).
+CHAT_NOT_CUSTOMER_GROUP = 90501  # not a customer group chat
+CHAT_OWNER_RESIGNED = 90502  # groupchat/onjob_transfer of a chat whose owner has left
+CHAT_INHERITING = 90507  # the resigned chat's inheritance is in progress (faults only)
+CHAT_INHERITED = 90508  # resigned transfer of a chat already inherited by new_owner
+# ❓ WeCom documents the 300-a-day limit per handover → takeover pair but no errcode
+# for it: the simulator answers the chat with 45009 (接口调用超过限制).
+CHAT_DAILY_LIMIT = 45009
 CHAT_TRANSFERRED_TOO_OFTEN = TRANSFERRED_TOO_OFTEN  # ❓ the 2-per-90-days rule for chats
 
 FAIL_REFUSED = "customer_refused"
@@ -303,6 +309,9 @@ class TransferDesk:
             return INVALID_CHAT_ID
         if chat.dismissed:
             return GROUP_DISMISSED
+        inherited = chat.status == GroupChatStatus.INHERITED
+        if mode == RESIGNED and inherited and chat.owner == new_owner:
+            return CHAT_INHERITED  # asked again for a chat it already handed over
         owner_active = chat.owner in org.employees
         if mode == RESIGNED and owner_active:
             return CHAT_OWNER_NOT_RESIGNED

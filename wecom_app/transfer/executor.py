@@ -46,11 +46,10 @@ from wecom_app.wecom.errors import (
     Unreachable,
     WeComError,
 )
-from wecom_app.wecom.transfer import CustomerOutcome, FailedChat
+from wecom_app.wecom.transfer import CHAT_DAILY_LIMIT, CustomerOutcome, FailedChat
 
 log = logging.getLogger(__name__)
 
-CHAT_DAILY_LIMIT = 90502  # ❓ see wecom_app.simulator.transfer
 # Request-level errors that say nothing about the items: stop, send them later.
 _STOP = (TokenInvalid, AuthCancelled, InvalidCredential, PermissionDenied)
 
@@ -191,15 +190,12 @@ async def _record(
     attempts = {b["id"]: b["attempts"] for b in batch}
     accepted = [i for i, c in codes.items() if c == 0]
     missing = [i for i, c in codes.items() if c is None]
-    transient = [i for i, c in codes.items() if c in rules.TRANSIENT]
+    # A chat answered with the daily-limit code waits for tomorrow (see wecom.transfer).
+    tomorrow = [i for i, c in codes.items() if kind == rules.CHAT and c == CHAT_DAILY_LIMIT]
+    transient = [i for i, c in codes.items() if c in rules.TRANSIENT and i not in tomorrow]
     refused: dict[int, list[int]] = defaultdict(list)
-    tomorrow: list[int] = []
     for item_id, code in codes.items():
-        if code is None or code == 0 or code in rules.TRANSIENT:
-            continue
-        if code == CHAT_DAILY_LIMIT:
-            tomorrow.append(item_id)
-        else:
+        if code is not None and code != 0 and code not in rules.TRANSIENT:
             refused[code].append(item_id)
     mine = TransferItem.filter(submit_token=token, status=rules.SUBMITTING)
     async with in_transaction():
@@ -260,7 +256,7 @@ async def _record(
                 status=rules.PLANNED,
                 submitting_at=None,
                 not_before=next_day,
-                reason=rules.explain_errcode(CHAT_DAILY_LIMIT),
+                reason="over WeCom's 300 group chats a day for this pair: sent again tomorrow",
                 updated_at=now,
             )
             ctx.report.retry_later += len(tomorrow)

@@ -85,8 +85,9 @@ WECOM_DONE = 1
 WECOM_WAITING = 2
 WECOM_STATUS = {1: DONE, 3: REFUSED, 4: LIMIT, 5: NO_RECORD}
 
-# errcodes that mean "try again later", not "this item cannot go"
-TRANSIENT = frozenset({-1, 45033, 45009})
+# errcodes that mean "try again later", not "this item cannot go" (90507: WeCom is
+# still handing the chat over; asking again later gives the final answer)
+TRANSIENT = frozenset({-1, 45033, 45009, 90507})
 
 STATUS_TEXT = {
     PLANNED: "planned, not sent yet",

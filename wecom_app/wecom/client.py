@@ -264,7 +264,7 @@ class WeComClient:
         errcode = _errcode(data, path)
         log.debug("wecom %s %s: errcode %d in %.0f ms", method, path, errcode, elapsed_ms)
         if errcode != 0:
-            raise error_for(errcode, redact_text(str(data.get("errmsg", "")), secrets), path)
+            raise error_for(errcode, redact_text(str(data.get("errmsg", "")), secrets), path, data)
         return data
 
 

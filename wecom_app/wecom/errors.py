@@ -4,7 +4,10 @@ WeCom answers HTTP 200 with ``{"errcode": N, "errmsg": "..."}``; a non-zero ``er
 becomes the :class:`WeComError` subclass registered for it, so callers write
 ``except TokenInvalid`` instead of comparing numbers. Global error codes:
 https://developer.work.weixin.qq.com/document/path/90313 ; call limits:
-https://developer.work.weixin.qq.com/document/path/90454 .
+https://developer.work.weixin.qq.com/document/path/90454 . The wording of each code
+below follows Doc 90313 (cross-checked against xen0n/go-workwx ``errcodes/mod.go``,
+which is generated from that page). 47001 ("data format error") is an Official-Account
+code that WeCom's table does not list; 48001 *is* listed there ("API功能未授权").
 
 Messages never carry credentials: ``api_path`` is the path without its query string,
 and the client redacts ``errmsg`` before it gets here (see :mod:`wecom_app.wecom.redact`).
@@ -12,6 +15,7 @@ and the client redacts ``errmsg`` before it gets here (see :mod:`wecom_app.wecom
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from wecom_app.wecom.redact import redact_text
@@ -27,6 +31,9 @@ EXPLANATIONS: dict[int, str] = {
     40056: "invalid agentid",
     40058: "invalid parameter (a field is missing, too long, or of the wrong type)",
     40068: "invalid tag id",
+    40077: "invalid pre-auth code (unknown or expired): request a new install link",
+    40078: "invalid auth code (used, expired or unknown: an auth code is single use)",
+    40080: "invalid suite secret (see the suite's details in the provider admin)",
     40082: "invalid suite access token",
     40083: "invalid suite id",
     40084: "invalid permanent code (the corp cancelled the authorisation)",
@@ -45,6 +52,7 @@ EXPLANATIONS: dict[int, str] = {
     41001: "missing access token",
     41004: "missing secret",
     41008: "missing OAuth code",
+    41025: "missing permanent code",
     42001: "access token expired",
     42007: "pre-auth code expired; request a new install link",
     42009: "suite access token expired",
@@ -53,13 +61,28 @@ EXPLANATIONS: dict[int, str] = {
     45033: "too many concurrent calls",
     48001: "this API is not authorised for the app",
     48002: "the app has no permission to call this API",
+    48004: "the authorisation is not valid (the corp never authorised the app or cancelled it)",
+    48006: "the API permission was withdrawn (the corp left the app unused for long; "
+    "an admin must enable it again)",
+    50100: "invalid pagination cursor (start again from the first page)",
     60011: "no permission for this member, department or tag (outside the app's visible range)",
     60020: "our IP address is not in the app's trusted IP list",
     60111: "userid not found",
     60123: "invalid department id",
     81013: "every userid, department id and tag id is invalid or not visible to the app",
     84061: "no customer relationship between this member and this external contact",
+    84074: "the app has no customer-contact (external contact) permission",
     90500: "the group owner has not left the company",
+    90501: "this chat is not a customer group chat",
+    90502: "the group owner has already left the company (use the resigned-owner transfer)",
+    90507: "the handover of this group chat is already in progress",
+    90508: "this group chat has already been handed over",
+    301052: "the chat-archive service of this corp has expired",
+    301053: "the chat-archive service is not enabled for this corp",
+    301058: "the chat-archive request is too large: ask for fewer messages (a smaller limit)",
+    301060: "too many members in one archive-consent request (at most 100)",
+    701008: "no active interface licence (接口许可) for these members: the customer APIs "
+    "refuse them until the corp activates their licence",
 }
 
 
@@ -148,7 +171,36 @@ class AuthCancelled(WeComError):
 class PermissionDenied(WeComError):
     """The app lacks the permission, visible range or trusted IP for this call."""
 
-    codes = frozenset({48001, 48002, 60011, 60020})
+    codes = frozenset({48001, 48002, 48004, 48006, 60011, 60020, 84074})
+
+
+class Unlicensed(PermissionDenied):
+    """701008: the members have no active interface licence (接口调用许可, Doc 95644).
+
+    Third-party apps past the trial may call customer APIs only for licensed members;
+    WeCom names the refused members in ``fail_info.unlicensed_userid_list``.
+    """
+
+    codes = frozenset({701008})
+
+    def __init__(
+        self,
+        errcode: int,
+        errmsg: str,
+        api_path: str,
+        unlicensed_userids: tuple[str, ...] = (),
+    ) -> None:
+        self.unlicensed_userids = unlicensed_userids
+        super().__init__(errcode, errmsg, api_path)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.errcode, self.errmsg, self.api_path, self.unlicensed_userids))
+
+
+class InvalidCursor(WeComError):
+    """50100: the pagination cursor is not valid (restart from the first page)."""
+
+    codes = frozenset({50100})
 
 
 class InvalidCode(WeComError):
@@ -160,7 +212,14 @@ class InvalidCode(WeComError):
 class InvalidCredential(WeComError):
     """A configured credential (secret, corp id, suite id, suite ticket) is wrong."""
 
-    codes = frozenset({40001, 40013, 40083, 40085, 40086, 41004})
+    codes = frozenset({40001, 40013, 40080, 40083, 40085, 40086, 41004})
+
+
+class InvalidAuthCode(WeComError):
+    """The pre-auth code (40077) or the install's auth code (40078) is not valid:
+    start the install again (auth codes are single use and live 10 minutes)."""
+
+    codes = frozenset({40077, 40078, 42007})
 
 
 class SuiteTicketMissing(InvalidCredential):
@@ -182,8 +241,11 @@ _CLASSES: tuple[type[WeComError], ...] = (
     Busy,
     AuthCancelled,
     PermissionDenied,
+    Unlicensed,
+    InvalidCursor,
     InvalidCode,
     InvalidCredential,
+    InvalidAuthCode,
 )
 _BY_CODE: dict[int, type[WeComError]] = {code: cls for cls in _CLASSES for code in cls.codes}
 
@@ -196,6 +258,19 @@ def explain(errcode: int) -> str:
     return EXPLANATIONS.get(errcode, "see https://developer.work.weixin.qq.com/document/path/90313")
 
 
-def error_for(errcode: int, errmsg: str, api_path: str) -> WeComError:
-    """The exception for a WeCom answer with a non-zero ``errcode``."""
+def error_for(
+    errcode: int, errmsg: str, api_path: str, data: Mapping[str, Any] | None = None
+) -> WeComError:
+    """The exception for a WeCom answer with a non-zero ``errcode`` (``data``: the
+    whole answer, for the codes that carry details, such as 701008's ``fail_info``)."""
+    if errcode in Unlicensed.codes:
+        return Unlicensed(errcode, errmsg, api_path, _unlicensed(data))
     return _BY_CODE.get(errcode, WeComError)(errcode, errmsg, api_path)
+
+
+def _unlicensed(data: Mapping[str, Any] | None) -> tuple[str, ...]:
+    info = data.get("fail_info") if data else None
+    ids = info.get("unlicensed_userid_list") if isinstance(info, Mapping) else None
+    if not isinstance(ids, list):
+        return ()
+    return tuple(dict.fromkeys(i for i in ids if isinstance(i, str) and i))

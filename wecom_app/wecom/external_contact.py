@@ -1,7 +1,9 @@
 """Customer (external contact, 客户联系) APIs, with the corp token.
 
-Third-party apps do not get ``gender``, ``unionid`` or ``remark_mobiles``; those fields
-are then empty. Changes made through these APIs produce no callback.
+Third-party apps do not get ``gender``, ``avatar`` or ``remark_mobiles``; those fields
+are then empty. They do get ``unionid`` — the customer's id under the WeChat developer
+account bound to the provider (Doc 92114 / 92265, "第三方应用" notes; without a bound
+account it is empty). Changes made through these APIs produce no callback.
 https://developer.work.weixin.qq.com/document/path/92109 (overview)
 """
 

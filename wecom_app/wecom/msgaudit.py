@@ -22,8 +22,8 @@ from typing import Any, Final
 from wecom_app.wecom.client import TokenSource, WeComClient
 from wecom_app.wecom.parsing import JSONObject, integer, mappings, text, texts
 
-# ❓ WeCom documents no maximum for check_single_agree's info list; we send at most this
-# many pairs per call so one request stays small.
+# WeCom refuses more than 100 pairs in one check_single_agree with 301060 ("拉取同意情况
+# 请求量过大，请减少到100个参数以下", Doc 90313), so pairs are sent 100 at a time.
 MAX_AGREE_PAIRS: Final = 100
 
 # get_permit_user_list ``type``: 1 office edition, 2 service edition, 3 enterprise

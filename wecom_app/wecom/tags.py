@@ -62,7 +62,9 @@ class TagsAPI:
     async def get_corp_tag_list(
         self, tag_ids: Sequence[str] = (), group_ids: Sequence[str] = ()
     ) -> list[TagGroup]:
-        """All tag groups, or only those given (``tag_ids`` wins when both are given).
+        """All tag groups, or only those given. When both are given WeCom ignores
+        ``tag_ids`` and answers the groups of ``group_ids`` (Doc 92117: "若同时传递
+        tag_id和group_id，则忽略tag_id").
 
         https://developer.work.weixin.qq.com/document/path/92117
         """

@@ -38,9 +38,18 @@ STATUS_REFUSED = 3
 STATUS_TAKEOVER_AT_LIMIT = 4
 STATUS_NO_RECORD = 5
 
-# Transfer errcodes the global table (errors.EXPLANATIONS) does not word for this use.
-# Only 90500 is documented for chats; the others are the simulator's ❓ choices and
-# keep a plain explanation here so an admin reads something useful either way.
+# Transfer errcodes worded for this use. Group-chat codes from WeCom's global table
+# (Doc 90313; Doc 95703's sample answers 90501 "chat is not external group chat"):
+# 90500 owner has not left, 90501 not a customer group chat, 90502 owner has already
+# left, 90507 the resigned chat's inheritance is in progress, 90508 already inherited.
+# WeCom documents a limit of 300 chats a day per handover → takeover pair but no errcode
+# for it; ❓ we read a per-chat 45009 (接口调用超过限制) as that limit.
+CHAT_NOT_CUSTOMER_GROUP = 90501
+CHAT_OWNER_LEFT = 90502
+CHAT_INHERITING = 90507
+CHAT_INHERITED = 90508
+CHAT_DAILY_LIMIT = 45009
+
 TRANSFER_EXPLANATIONS: dict[int, str] = {
     40050: "the group chat does not exist",
     49008: "the group chat was dismissed",
@@ -48,8 +57,11 @@ TRANSFER_EXPLANATIONS: dict[int, str] = {
     84061: "the member no longer has a relationship with this customer "
     "(for a member who left: more than a year ago, or the customer deleted them)",
     90500: "the group owner has not left the company: use an on-job chat transfer",
-    90501: "the group owner has left the company: use a resigned-owner chat transfer",
-    90502: "more than 300 group chats a day for this handover and takeover member",
+    90501: "this chat is not a customer group chat: WeCom hands over customer groups only",
+    90502: "the group owner has already left the company: hand the chat over in a "
+    "transfer for a member who left",
+    90507: "WeCom is already handing this group chat over; it is retried later",
+    90508: "this group chat has already been handed over to a successor",
 }
 
 
