@@ -46,6 +46,7 @@ from wecom_app.wecom.errors import (
     Unreachable,
     WeComError,
 )
+from wecom_app.wecom import transfer as transfer_api
 from wecom_app.wecom.transfer import CHAT_DAILY_LIMIT, CustomerOutcome, FailedChat
 
 log = logging.getLogger(__name__)
@@ -246,7 +247,7 @@ async def _record(
                 await mine.filter(id=item_id).update(
                     status=rules.PLANNED,
                     submitting_at=None,
-                    reason="WeCom was busy",
+                    reason=_retry_reason(codes[item_id]),
                     updated_at=now,
                 )
                 ctx.report.retry_later += 1
@@ -271,6 +272,12 @@ async def _record(
     ctx.report.accepted += len(accepted)
     ctx.report.uncertain += len(missing)
     ctx.report.failed += sum(len(v) for v in refused.values())
+
+
+def _retry_reason(errcode: int | None) -> str:
+    if errcode == transfer_api.CHAT_INHERITING:
+        return rules.explain_errcode(errcode)
+    return "WeCom was busy"
 
 
 async def _timeline_started(
