@@ -56,7 +56,7 @@ from wecom_app.kv import KV
 from wecom_app.store.db import dialect
 from wecom_app.store.directory import GroupChat
 from wecom_app.store.models import Corp
-from wecom_app.wecom.errors import WeComError
+from wecom_app.wecom.errors import Unlicensed, WeComError
 from wecom_app.wecom.jsapi import JsapiTickets
 from wecom_app.wecom_access import NoAccess
 
@@ -225,6 +225,8 @@ class SidebarService:
         try:
             api = await self.services.wecom.corp_api(corp_id)
             detail = await api.external_contact.get(external_userid)
+        except Unlicensed:
+            raise  # the employee has no interface licence: the sidebar says so
         except (WeComError, NoAccess) as exc:
             log.info("sidebar: WeCom has no customer for this look-up (%s)", type(exc).__name__)
             return False

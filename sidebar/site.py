@@ -28,7 +28,7 @@ from urllib.parse import urlencode
 import jinja2
 from markupsafe import Markup
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from sidebar import edits, replies, tenant, verify_files
@@ -36,10 +36,10 @@ from sidebar.access import CustomerGrant
 from sidebar.http import BadBody, error, forbidden, no_store
 from sidebar.service import SidebarService
 from sidebar.session import CSRF_HEADER, Session
-from wecom_app import roles
+from wecom_app import licences, roles
 from wecom_app.consoles import web
 from wecom_app.store.models import Corp
-from wecom_app.wecom.errors import RateLimited, WeComError
+from wecom_app.wecom.errors import RateLimited, Unlicensed, WeComError
 from wecom_app.wecom_access import NoAccess
 
 if TYPE_CHECKING:
@@ -225,10 +225,25 @@ class Site:
         except RateLimited as exc:
             log.warning("sidebar: WeCom rate limit: %s", exc)
             response = error("busy", "WeCom is rate limiting us; try again shortly", 503)
+        except Unlicensed as exc:
+            response = await self._unlicensed(session, exc)
         except (WeComError, NoAccess) as exc:
             log.warning("sidebar: WeCom call failed: %s", exc)
             response = error("wecom", "WeCom did not accept the change; try again", 502)
         return no_store(response)
+
+    async def _unlicensed(self, session: Session, exc: Unlicensed) -> Response:
+        """701008: WeCom refuses this employee for lack of an interface licence."""
+        kv, now = self.service.kv, self.service.now()
+        refused = exc.unlicensed_userids or (session.userid,)
+        await licences.record_blocked(kv, session.corp_id, refused, "sidebar", now)
+        log.info("sidebar: %s has no interface licence (701008)", session.userid)
+        body = {
+            "error": "unlicensed",
+            "message": licences.SIDEBAR_MESSAGE,
+            "blocked": await licences.blocked_features(kv, session.corp_id, session.userid, now),
+        }
+        return JSONResponse(body, status_code=403)
 
     async def _with_grant(
         self, handler: CustomerHandler, write: bool, request: Request, session: Session

@@ -4,6 +4,11 @@
 time, 100 relations a page: Σ ceil(relations of batch / 100) calls. Each page is
 written (:func:`wecom_app.directory.relations.write_relations`) together with the cursor
 after it, so a crash resumes at the first page not yet stored.
+
+Past a third-party app's trial WeCom refuses a batch holding members without an
+interface licence (701008, naming them): they are recorded
+(:mod:`wecom_app.licences`), left out of the batch, which is read again without them,
+and the run is marked incomplete so none of their customers is taken for gone.
 """
 
 from __future__ import annotations
@@ -11,8 +16,10 @@ from __future__ import annotations
 import logging
 import math
 
+from wecom_app import licences
 from wecom_app.directory.relations import write_relations
 from wecom_app.sync.state import ActiveRun, TenantGone, page_transaction
+from wecom_app.wecom.errors import Unlicensed
 from wecom_app.wecom.external_contact import MAX_BATCH_LIMIT, MAX_BATCH_USERIDS
 
 log = logging.getLogger(__name__)
@@ -46,7 +53,17 @@ async def _customer_batch(job: ActiveRun, index: int, chunk: list[str], notify: 
     used = {cursor} if cursor else set()
     repeats = 0
     while True:
-        page = await job.api.external_contact.batch_get_by_user(chunk, cursor, MAX_BATCH_LIMIT)
+        try:
+            page = await job.api.external_contact.batch_get_by_user(chunk, cursor, MAX_BATCH_LIMIT)
+        except Unlicensed as exc:
+            chunk = await _without_unlicensed(job, index, chunk, exc)
+            if not chunk:
+                async with page_transaction():
+                    job.state["batch"], job.state["cursor"] = index + 1, ""
+                    await job.save()
+                return
+            cursor, used, repeats = "", set(), 0  # the cursor belonged to the old batch
+            continue
         job.note("pages")
         following = page.next_cursor
         repeated = bool(following) and following in used
@@ -86,6 +103,24 @@ async def _customer_batch(job: ActiveRun, index: int, chunk: list[str], notify: 
             used.add(following)
             cursor = following
             repeats = 0
+
+
+async def _without_unlicensed(
+    job: ActiveRun, index: int, chunk: list[str], exc: Unlicensed
+) -> list[str]:
+    refused = set(exc.unlicensed_userids)
+    if not refused & set(chunk):
+        raise exc  # WeCom named nobody of this batch: nothing to leave out
+    await licences.record_blocked(
+        job.services.kv_store, job.corp.corp_id, sorted(refused), "customer_sync", job.now()
+    )
+    async with page_transaction():
+        job.state.setdefault("incomplete", []).append(
+            f"batch {index}: {len(refused & set(chunk))} members without an interface licence"
+        )
+        job.note("unlicensed", len(refused & set(chunk)))
+        await job.save()
+    return [u for u in chunk if u not in refused]
 
 
 async def _report_customers(job: ActiveRun) -> None:

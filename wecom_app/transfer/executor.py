@@ -36,6 +36,7 @@ from wecom_app.store.transfer import TransferItem
 from wecom_app.transfer import rules
 from wecom_app.transfer.context import RunContext
 from wecom_app.transfer.tracker import apply_results, fetch_results
+from wecom_app.wecom import transfer as transfer_api
 from wecom_app.wecom.errors import (
     AuthCancelled,
     Busy,
@@ -46,7 +47,6 @@ from wecom_app.wecom.errors import (
     Unreachable,
     WeComError,
 )
-from wecom_app.wecom import transfer as transfer_api
 from wecom_app.wecom.transfer import CHAT_DAILY_LIMIT, CustomerOutcome, FailedChat
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,107 @@
+"""Interface-call licences (issue 14, item 12): WeCom's 701008 in the simulator, the
+client, the sync and the core's per-member query."""
+
+from __future__ import annotations
+
+import pickle
+
+from tests.conftest import TEST_CORP_ID, FakeClock
+from tests.test_simulator_support import (
+    add_test_suite,
+    get_json,
+    install_suite,
+    make_sim,
+    post_json,
+    wecom_client,
+)
+from tests.test_sync_support import BATCH_PATH, running_app
+from tests.test_sync_support import make_sim as make_sync_sim
+from wecom_app import licences, sync
+from wecom_app.config import Settings
+from wecom_app.kv import KV, MemoryKV
+from wecom_app.store.directory import FollowRelation
+from wecom_app.wecom.errors import PermissionDenied, Unlicensed, error_for
+
+EXTERNAL = "/cgi-bin/externalcontact"
+
+
+async def test_the_simulator_refuses_unlicensed_members_once_the_trial_is_over() -> None:
+    sim, org, _ = make_sim()
+    add_test_suite(sim)
+    members = [u for u in org.follows_by_user if org.follows_by_user[u]][:3]
+    async with wecom_client(sim) as client:
+        _, _, token = await install_suite(sim, client, org)
+        # During the trial (no licences recorded) every member is served.
+        body = await get_json(client, f"{EXTERNAL}/list", access_token=token, userid=members[0])
+        assert body["errcode"] == 0
+
+        org.licensed_userids = {members[0]}
+        ok = await get_json(client, f"{EXTERNAL}/list", access_token=token, userid=members[0])
+        assert ok["errcode"] == 0
+        refused = await post_json(
+            client,
+            f"{EXTERNAL}/batch/get_by_user",
+            {"userid_list": members, "limit": 100},
+            access_token=token,
+        )
+        assert refused["errcode"] == 701008
+        assert refused["fail_info"]["unlicensed_userid_list"] == members[1:]
+        # Self-built apps are not licence-checked.
+        self_built = await get_json(
+            client,
+            "/cgi-bin/gettoken",
+            corpid=org.corp_id,
+            corpsecret="corp-secret-for-simulator-tests",
+        )
+        own = await get_json(
+            client, f"{EXTERNAL}/list", access_token=self_built["access_token"], userid=members[1]
+        )
+        assert own["errcode"] == 0
+
+
+def test_the_client_reads_the_unlicensed_members() -> None:
+    data = {"errcode": 701008, "errmsg": "x", "fail_info": {"unlicensed_userid_list": ["a", "b"]}}
+    error = error_for(701008, "x", "/cgi-bin/externalcontact/list", data)
+    assert isinstance(error, Unlicensed)
+    assert isinstance(error, PermissionDenied)
+    assert error.unlicensed_userids == ("a", "b")
+    assert "interface licence" in error.explanation
+    again = pickle.loads(pickle.dumps(error))
+    assert again.unlicensed_userids == ("a", "b")
+    assert error_for(701008, "x", "/p").unlicensed_userids == ()
+
+
+async def test_blocked_members_are_kept_per_feature_and_forgotten_later() -> None:
+    kv = MemoryKV()
+    await licences.record_blocked(kv, "wwcorp", ["amy", "bo"], "customer_sync", 1000.0)
+    await licences.record_blocked(kv, "wwcorp", ["amy"], "sidebar", 2000.0)
+    blocked = await licences.blocked_members(kv, "wwcorp", 2000.0)
+    assert [(b.userid, sorted(b.features)) for b in blocked] == [
+        ("amy", ["customer_sync", "sidebar"]),
+        ("bo", ["customer_sync"]),
+    ]
+    assert "not synchronised" in blocked[1].explanations()[0]
+    later = 1000.0 + licences.FORGET_AFTER_S + 1
+    assert await licences.blocked_features(kv, "wwcorp", "amy", later) == ["sidebar"]
+    assert await licences.blocked_features(kv, "wwcorp", "bo", later) == []
+    assert await licences.blocked_members(kv, "wwother", 2000.0) == []
+
+
+async def test_the_sync_leaves_unlicensed_members_out_and_marks_nobody_gone(
+    settings: Settings, kv: KV, clock: FakeClock
+) -> None:
+    sim, org = make_sync_sim(clock, customers=300, employees=12)
+    async with running_app(settings, kv, clock, sim) as app:
+        first = await sync.run_sync(app.services, TEST_CORP_ID)
+        assert first.status == "done", first.error
+        before = await FollowRelation.filter(status="active").count()
+        refused = sorted(u for u in org.follows_by_user if org.follows_by_user[u])[0]
+        sim.faults.fail_next(
+            BATCH_PATH, 701008, extra={"fail_info": {"unlicensed_userid_list": [refused]}}
+        )
+        run = await sync.run_sync(app.services, TEST_CORP_ID, full=True)
+        assert run.status == "done", run.error
+        assert "without an interface licence" in run.error  # incomplete, and says why
+        assert await FollowRelation.filter(status="active").count() == before
+        blocked = await licences.blocked_features(kv, TEST_CORP_ID, refused, clock())
+        assert blocked == ["customer_sync"]
