@@ -4,8 +4,10 @@ client, the sync and the core's per-member query."""
 from __future__ import annotations
 
 import pickle
+from pathlib import Path
 
 from tests.conftest import TEST_CORP_ID, FakeClock
+from tests.test_sidebar_support import sidebar_world
 from tests.test_simulator_support import (
     add_test_suite,
     get_json,
@@ -105,3 +107,27 @@ async def test_the_sync_leaves_unlicensed_members_out_and_marks_nobody_gone(
         assert await FollowRelation.filter(status="active").count() == before
         blocked = await licences.blocked_features(kv, TEST_CORP_ID, refused, clock())
         assert blocked == ["customer_sync"]
+
+
+async def test_the_sidebar_says_plainly_when_the_employee_has_no_licence(
+    tmp_path: Path, database: str, kv: KV
+) -> None:
+    """701008 is about the viewer, not the customer: the answer says so (and tells
+    nothing about whether the customer exists — WeCom refuses before looking)."""
+    async with sidebar_world(tmp_path, database, kv, customers=40, employees=8) as world:
+        viewer = world.sellers()[0]
+        world.sim.faults.fail_next(
+            "/cgi-bin/externalcontact/get",
+            701008,
+            extra={"fail_info": {"unlicensed_userid_list": [viewer]}},
+        )
+        client = world.client_for(viewer)
+        answer = await client.get("/sidebar/api/customers/wmNotSyncedYet000000000000000001")
+        assert answer.status_code == 403
+        body = answer.json()
+        assert body["error"] == "unlicensed"
+        assert "接口许可" in body["message"]
+        assert "interface licence" in body["message"]
+        assert body["blocked"] == ["sidebar"]
+        blocked = await licences.blocked_members(kv, world.corp.corp_id, world.clock())
+        assert [b.userid for b in blocked] == [viewer]
