@@ -70,7 +70,9 @@ def test_the_client_reads_the_unlicensed_members() -> None:
     assert "interface licence" in error.explanation
     again = pickle.loads(pickle.dumps(error))
     assert again.unlicensed_userids == ("a", "b")
-    assert error_for(701008, "x", "/p").unlicensed_userids == ()
+    bare = error_for(701008, "x", "/p")
+    assert isinstance(bare, Unlicensed)
+    assert bare.unlicensed_userids == ()
 
 
 async def test_blocked_members_are_kept_per_feature_and_forgotten_later() -> None:

@@ -47,6 +47,11 @@ class SuiteApp:
     # encrypts the GET that verifies the suite's command and data URLs with it as the
     # receive id (protocol reference §1); POSTs still carry the suite id / the corp id.
     provider_corp_id: str = ""
+    # Which get_permanent_code to exchange auth codes with: "v1" (the original call,
+    # which also hands over a corp token) or "v2" (WeCom's recommended path now:
+    # v2/get_permanent_code, then v2/get_auth_info). v1 stays the default until the v2
+    # answer's shape (⚠️ from the pages, not yet from a live install) is confirmed.
+    permanent_code_api: str = "v1"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -248,6 +253,7 @@ def _suite(env: Mapping[str, str]) -> SuiteApp | None:
         token=values["WECOM_SUITE_TOKEN"],
         aes_key=_aes_key("WECOM_SUITE_AES_KEY", values["WECOM_SUITE_AES_KEY"]),
         provider_corp_id=_provider_corp_id(env),
+        permanent_code_api=_choice(env, "WECOM_PERMANENT_CODE_API", "v1", ("v1", "v2")),
     )
 
 

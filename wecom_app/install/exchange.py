@@ -60,7 +60,7 @@ async def exchange(services: Services, digest: str, auth_code: str) -> Corp | No
         return None
     row = await AuthExchange.get(code_hash=digest)
     try:
-        answer = await services.wecom.service_api().get_permanent_code(auth_code)
+        answer = await _permanent_code(services, auth_code)
     except WeComError as exc:
         await _exchange_failed(digest, f"WeCom refused the code: {exc.explanation}")
         raise
@@ -71,6 +71,15 @@ async def exchange(services: Services, digest: str, auth_code: str) -> Corp | No
     corp = await _store_install(services, digest, answer, row.source)
     await _after_install(services, corp, answer, source=row.source)
     return corp
+
+
+async def _permanent_code(services: Services, auth_code: str) -> PermanentCode:
+    """v1, or v2 (WeCom's recommended path) with ``WECOM_PERMANENT_CODE_API=v2``."""
+    api = services.wecom.service_api()
+    suite = services.settings.suite
+    if suite is not None and suite.permanent_code_api == "v2":
+        return await api.get_permanent_code_v2(auth_code)
+    return await api.get_permanent_code(auth_code)
 
 
 async def _exchange_failed(digest: str, error: str) -> None:

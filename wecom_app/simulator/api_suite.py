@@ -100,6 +100,34 @@ def set_session_info(call: ApiCall) -> JsonObject:
 
 
 def get_permanent_code(call: ApiCall) -> JsonObject:
+    authorization, org = _spend_auth_code(call)
+    token = call.sim.tokens.issue(
+        TokenKind.ACCESS, corp_id=org.corp_id, suite_id=authorization.suite_id
+    )
+    return {
+        "access_token": token.value,
+        "expires_in": call.sim.tokens.expires_in(token),
+        "permanent_code": authorization.permanent_code,
+        "auth_corp_info": _corp_info(org),
+        "auth_info": _auth_info(call, authorization),
+        "auth_user_info": _installer(authorization, org),
+        "state": authorization.state,
+    }
+
+
+def get_permanent_code_v2(call: ApiCall) -> JsonObject:
+    """⚠️ The v2 answer: no corp token, no auth_info, the corp named only (its details
+    and the agents come from v2/get_auth_info)."""
+    authorization, org = _spend_auth_code(call)
+    return {
+        "permanent_code": authorization.permanent_code,
+        "auth_corp_info": {"corpid": org.corp_id, "corp_name": org.name},
+        "auth_user_info": _installer(authorization, org),
+        "state": authorization.state,
+    }
+
+
+def _spend_auth_code(call: ApiCall) -> tuple[Authorization, Org]:
     value = call.text("auth_code", missing=MISSING_AUTH_CODE)
     code = call.sim.world.auth_codes.get(value)
     if (
@@ -111,22 +139,16 @@ def get_permanent_code(call: ApiCall) -> JsonObject:
         raise ApiError(INVALID_AUTH_CODE)
     code.used = True
     authorization = call.sim.world.authorizations[(code.suite_id, code.corp_id)]
-    org = call.sim.world.orgs[code.corp_id]
-    token = call.sim.tokens.issue(TokenKind.ACCESS, corp_id=org.corp_id, suite_id=code.suite_id)
+    return authorization, call.sim.world.orgs[code.corp_id]
+
+
+def _installer(authorization: Authorization, org: Org) -> JsonObject:
     installer = org.employees.get(authorization.installer_userid)
     return {
-        "access_token": token.value,
-        "expires_in": call.sim.tokens.expires_in(token),
-        "permanent_code": authorization.permanent_code,
-        "auth_corp_info": _corp_info(org),
-        "auth_info": _auth_info(call, authorization),
-        "auth_user_info": {
-            "userid": authorization.installer_userid,
-            "open_userid": installer.open_userid if installer else "",
-            "name": authorization.installer_userid,  # third parties never get names
-            "avatar": installer.avatar if installer else "",
-        },
-        "state": authorization.state,
+        "userid": authorization.installer_userid,
+        "open_userid": installer.open_userid if installer else "",
+        "name": authorization.installer_userid,  # third parties never get names
+        "avatar": installer.avatar if installer else "",
     }
 
 
@@ -205,5 +227,12 @@ APIS = (
     Api("/cgi-bin/service/set_session_info", "POST", set_session_info, auth=TokenKind.SUITE),
     Api("/cgi-bin/service/get_permanent_code", "POST", get_permanent_code, auth=TokenKind.SUITE),
     Api("/cgi-bin/service/get_auth_info", "POST", get_auth_info, auth=TokenKind.SUITE),
+    Api(
+        "/cgi-bin/service/v2/get_permanent_code",
+        "POST",
+        get_permanent_code_v2,
+        auth=TokenKind.SUITE,
+    ),
+    Api("/cgi-bin/service/v2/get_auth_info", "POST", get_auth_info, auth=TokenKind.SUITE),
     Api("/cgi-bin/service/get_corp_token", "POST", get_corp_token, auth=TokenKind.SUITE),
 )

@@ -218,13 +218,35 @@ class ServiceAPI:
         )
         return PermanentCode.parse(data)
 
-    async def get_auth_info(self, auth_corpid: str, permanent_code: str) -> AuthInfo:
+    async def get_permanent_code_v2(self, auth_code: str) -> PermanentCode:
+        """The same exchange on WeCom's newer path (its recommended one): ⚠️ the v2
+        answer is smaller — the permanent code, ``auth_corp_info{corpid, corp_name}``,
+        ``auth_user_info`` and ``state``, with no corp token and no ``auth_info`` — so
+        the agents and the corp details are read with ``v2/get_auth_info`` right after.
+        The result is the same :class:`PermanentCode` (without a ready corp token).
+
+        WeCom's "获取企业永久授权码 (新)" and "获取企业授权信息 (新)" pages, the v2
+        siblings of Docs 90603 and 90604 (the v1 calls below keep working).
+        """
+        data = await self._client.post(
+            "/cgi-bin/service/v2/get_permanent_code", {"auth_code": auth_code}, token=self._tokens
+        )
+        code = text(data, "permanent_code")
+        corp_id = text(mapping(data, "auth_corp_info"), "corpid")
+        info = await self.get_auth_info(corp_id, code, v2=True)
+        merged = {**data, "auth_corp_info": info.raw.get("auth_corp_info", {})}
+        merged["auth_info"] = info.raw.get("auth_info", {})
+        return PermanentCode.parse(merged)
+
+    async def get_auth_info(
+        self, auth_corpid: str, permanent_code: str, *, v2: bool = False
+    ) -> AuthInfo:
         """Re-read what a corp authorised (after ``change_auth``).
 
         https://developer.work.weixin.qq.com/document/path/90604
         """
         data = await self._client.post(
-            "/cgi-bin/service/get_auth_info",
+            "/cgi-bin/service/v2/get_auth_info" if v2 else "/cgi-bin/service/get_auth_info",
             {"auth_corpid": auth_corpid, "permanent_code": permanent_code},
             token=self._tokens,
         )
