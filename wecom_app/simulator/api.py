@@ -7,7 +7,8 @@ steps WeCom's gateway would take, in this order:
 1. count the call in ``sim.calls[path]`` (benchmarks count WeCom calls with it);
 2. injected faults: a delay, a gateway HTTP error, an injected errcode;
 3. the token (``access_token`` or ``suite_access_token`` in the query): 41001/40014/42001;
-4. the per-corp per-API rate limit: 45009, blocked for the rest of the window;
+4. the per-corp per-API and per-IP per-API rate limits: 45009, blocked for the rest of
+   the window;
 5. the handler; an armed cursor-repeat fault then bends ``next_cursor``.
 
 Every answer carries ``errcode``/``errmsg``; WeCom answers errors with HTTP 200.
@@ -98,6 +99,9 @@ def _endpoint(
                 call.token = sim.tokens.check(api.auth, call.query.get(api.auth.value))
             if not sim.limits.allow(_caller(call), path):
                 raise ApiError(FREQ_OUT_OF_LIMIT)
+            ip = request.client.host if request.client else "unknown"
+            if not sim.limits.allow_ip(ip, path, provider=_provider(call)):
+                raise ApiError(FREQ_OUT_OF_LIMIT)
             result = api.handler(call)
         except TokenRejected as rejected:
             return _error(ApiError(rejected.errcode), hints)
@@ -117,6 +121,12 @@ def _caller(call: ApiCall) -> str:
     if token is not None:
         return token.corp_id if token.kind is TokenKind.ACCESS else token.suite_id
     return call.text("corpid") or call.text("suite_id") or "anonymous"
+
+
+def _provider(call: ApiCall) -> bool:
+    """A third-party provider's call (suite token or a corp token got through a suite)."""
+    token = call.token
+    return token is not None and (token.kind is TokenKind.SUITE or token.third_party)
 
 
 async def _json_body(request: Request) -> JsonObject:

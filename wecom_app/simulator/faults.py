@@ -12,9 +12,13 @@ every path with ``"*"``, and fire on the next matching calls:
 * :meth:`Faults.repeat_cursor` — a page whose ``next_cursor`` is the cursor that was
   sent, so a client that trusts cursors blindly loops forever.
 
-Rate limits are WeCom's: per corp per API 10,000 calls a minute and 150,000 an hour
-(wecom-protocol.md §8); past a limit WeCom answers 45009 and the block lasts as long as
-the limit's window (a minute, an hour), counted on the simulator clock.
+Rate limits are WeCom's (Doc 90454, wecom-protocol.md §8): per corp per API 10,000 calls
+a minute and 150,000 an hour; per calling IP per API 20,000 a minute and 600,000 an hour
+over all corps (a provider's calls: 40,000 and 1,200,000). Past a limit WeCom answers
+45009 (❓ the IP limit's own code is not documented; 45009 is its wording, 接口调用超过
+限制) and the block lasts as long as the limit's window, on the simulator clock. App
+messages are limited per app per member (30 a minute, 1,000 an hour): WeCom drops the
+excess without an error, see :meth:`RateLimits.allow_message`.
 """
 
 from __future__ import annotations
@@ -153,8 +157,16 @@ class RateLimits:
     per_minute: int = 10_000
     per_hour: int = 150_000
     per_path_per_minute: dict[str, int] = field(default_factory=dict)
+    ip_per_minute: int = 20_000
+    ip_per_hour: int = 600_000
+    provider_ip_per_minute: int = 40_000
+    provider_ip_per_hour: int = 1_200_000
+    messages_per_member_minute: int = 30
+    messages_per_member_hour: int = 1_000
     _minute: dict[tuple[str, str], _Window] = field(default_factory=dict)
     _hour: dict[tuple[str, str], _Window] = field(default_factory=dict)
+    _messages: dict[tuple[str, str], list[float]] = field(default_factory=dict)
+    _messages_hour: dict[tuple[str, str], list[float]] = field(default_factory=dict)
 
     def allow(self, caller: str, path: str) -> bool:
         """Count one call of ``caller`` (a corp or suite id) to ``path``; False = 45009."""
@@ -165,9 +177,33 @@ class RateLimits:
         allowed_hour = _count(self._hour, key, now, 3600.0, self.per_hour)
         return allowed_minute and allowed_hour
 
+    def allow_ip(self, ip: str, path: str, *, provider: bool) -> bool:
+        """Count one call from ``ip`` to ``path`` (all corps together); False = 45009."""
+        now = self.clock()
+        key = (f"ip:{'provider:' if provider else ''}{ip}", path)
+        per_minute = self.provider_ip_per_minute if provider else self.ip_per_minute
+        per_hour = self.provider_ip_per_hour if provider else self.ip_per_hour
+        allowed_minute = _count(self._minute, key, now, 60.0, per_minute)
+        allowed_hour = _count(self._hour, key, now, 3600.0, per_hour)
+        return allowed_minute and allowed_hour
+
+    def allow_message(self, corp_id: str, agent_id: int, userid: str) -> bool:
+        """Count one app message to ``userid``; False: WeCom drops it (no error)."""
+        now = self.clock()
+        key = (f"msg:{corp_id}:{agent_id}", userid)
+        minute = _sliding(self._messages, key, now, 60.0, self.messages_per_member_minute)
+        hour = _sliding(self._messages_hour, key, now, 3600.0, self.messages_per_member_hour)
+        if minute and hour:
+            self._messages.setdefault(key, []).append(now)
+            self._messages_hour.setdefault(key, []).append(now)
+            return True
+        return False
+
     def reset(self) -> None:
         self._minute.clear()
         self._hour.clear()
+        self._messages.clear()
+        self._messages_hour.clear()
 
 
 def _count(
@@ -188,3 +224,16 @@ def _count(
         window.blocked_until = now + length
         return False
     return True
+
+
+def _sliding(
+    sent: dict[tuple[str, str], list[float]],
+    key: tuple[str, str],
+    now: float,
+    length: float,
+    limit: int,
+) -> bool:
+    """Room for one more in the last ``length`` seconds (old entries are forgotten)."""
+    times = [t for t in sent.get(key, []) if now - t < length]
+    sent[key] = times
+    return len(times) < limit

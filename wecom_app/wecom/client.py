@@ -22,7 +22,7 @@ import logging
 import random
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -38,7 +38,13 @@ from wecom_app.wecom.errors import (
     WeComError,
     error_for,
 )
-from wecom_app.wecom.ratelimit import RateLimit, RateLimiter
+from wecom_app.wecom.ratelimit import (
+    PER_IP,
+    PER_MEMBER_MESSAGES,
+    PER_PROVIDER_IP,
+    RateLimit,
+    RateLimiter,
+)
 from wecom_app.wecom.redact import install_httpx_log_filter, redact_text, sensitive_values
 
 log = logging.getLogger(__name__)
@@ -96,6 +102,7 @@ class WeComClient:
         timeout_s: float = 10.0,
         retry: RetryPolicy | None = None,
         rate_limit: RateLimit | None = None,
+        ip_rate_limit: RateLimit = PER_IP,
         max_concurrency_per_corp: int = 20,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
@@ -108,6 +115,10 @@ class WeComClient:
         )
         self.retry = retry or RetryPolicy()
         self._limiter = RateLimiter(rate_limit or RateLimit(), clock)
+        # Every corp's calls to one API leave from our IP: WeCom counts them together.
+        self._ip_limiter = RateLimiter(ip_rate_limit, clock)
+        # App messages per (corp, agent, member): see wecom_app.wecom.ratelimit.
+        self.member_messages = RateLimiter(PER_MEMBER_MESSAGES, clock)
         self._max_concurrency = max_concurrency_per_corp
         self._semaphores: dict[str, asyncio.Semaphore] = {}
         self._sleep = sleep
@@ -122,6 +133,9 @@ class WeComClient:
         transport: httpx.AsyncBaseTransport | None = None,
         **options: Any,
     ) -> WeComClient:
+        if settings.suite is not None:
+            # A provider's IPs may call twice as often (Doc 90454).
+            options.setdefault("ip_rate_limit", PER_PROVIDER_IP)
         return cls(base_url=settings.wecom_api_base, transport=transport, **options)
 
     @property
@@ -229,6 +243,14 @@ class WeComClient:
             semaphore = self._semaphores[scope] = asyncio.Semaphore(self._max_concurrency)
         return semaphore
 
+    async def pace_messages(self, scope: str, agent_id: int, userids: Sequence[str]) -> float:
+        """Wait until every member may get one more app message; the seconds waited."""
+        waits = [self.member_messages.reserve((scope, f"{agent_id}:{u}")) for u in userids]
+        wait = max(waits, default=0.0)
+        if wait > 0:
+            await self._sleep(wait)
+        return wait
+
     async def _send(
         self,
         method: str,
@@ -239,6 +261,7 @@ class WeComClient:
         secrets: list[str],
     ) -> JSONObject:
         await self._limiter.acquire((scope, path), self._sleep)
+        await self._ip_limiter.acquire(("ip", path), self._sleep)
         content = None
         headers = None
         if json is not None:

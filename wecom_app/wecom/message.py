@@ -2,6 +2,8 @@
 
 https://developer.work.weixin.qq.com/document/path/90236 . Members who are unknown or
 outside the app's visible range come back in ``invaliduser``; they receive nothing.
+WeCom silently drops messages past 30 a minute (1,000 an hour) per member per app, so
+sends are paced per member (:meth:`WeComClient.pace_messages`).
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ class MessageAPI:
     async def _send(self, touser: Sequence[str], msgtype: str, body: dict[str, Any]) -> SendResult:
         if not 1 <= len(touser) <= MAX_RECIPIENTS:
             raise ValueError(f"touser must hold 1..{MAX_RECIPIENTS} members")
+        await self._client.pace_messages(self._tokens.scope, self.agent_id, touser)
         payload = {
             "touser": "|".join(touser),
             "msgtype": msgtype,

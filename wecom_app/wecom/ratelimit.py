@@ -6,6 +6,16 @@ WeCom allows each corp 10,000 calls per minute and 150,000 per hour to any singl
 so that burst + one window of refill stays under WeCom's limit: with the defaults at
 most 1,000 + 6,000 calls fit in any minute and 20,000 + 120,000 in any hour.
 
+WeCom's other limits (Doc 90454 频率限制; Doc 90236 for app messages):
+
+* per IP, over every corp it calls for: 20,000 calls a minute and 600,000 an hour to any
+  single API; a third-party provider's IPs may make twice that (40,000 and 1,200,000).
+  :data:`PER_IP` / :data:`PER_PROVIDER_IP` pace one process at 80 % of those (processes
+  sharing an IP share the limit: the shared limiter of the scale-out work covers that).
+* app messages: one app may send one member at most 30 messages a minute and 1,000 an
+  hour; WeCom *drops* the excess silently (answers ok, delivers nothing), so
+  :data:`PER_MEMBER_MESSAGES` paces sends to each member below that.
+
 Buckets hand out *reservations*: a caller takes a token even when the bucket is empty
 and sleeps until its turn, so waiting callers are served in arrival order and a fake
 clock gives exact, repeatable waits in tests.
@@ -29,6 +39,18 @@ class RateLimit:
     def __post_init__(self) -> None:
         if self.per_minute <= 0 or self.per_hour <= 0:
             raise ValueError("rate limits must be positive")
+
+
+# WeCom's numbers (what the simulator enforces) and our pacing below them.
+WECOM_PER_CORP_API = (10_000, 150_000)  # per minute, per hour
+WECOM_PER_IP_API = (20_000, 600_000)
+WECOM_PER_PROVIDER_IP_API = (40_000, 1_200_000)
+WECOM_MESSAGES_PER_MEMBER = (30, 1_000)  # per app, per member
+
+PER_IP = RateLimit(per_minute=16_000, per_hour=480_000)
+PER_PROVIDER_IP = RateLimit(per_minute=32_000, per_hour=960_000)
+# burst + one window of refill: 6 + 24 = 30 in any minute, 200 + 800 = 1,000 an hour.
+PER_MEMBER_MESSAGES = RateLimit(per_minute=24, per_hour=800, minute_burst=6, hour_burst=200)
 
 
 class TokenBucket:
