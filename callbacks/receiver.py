@@ -7,7 +7,8 @@ metric; nothing is stored. No input may produce a 500.
 WeCom gives us 5 seconds, but throughput matters when an org's bulk changes arrive at
 once, so the endpoints are plain ASGI apps: no Request/Response objects, the query
 string parsed for the four keys we read, the payload parsed once, the ``success``
-answer's messages built once. :func:`callback_route` lets the app send callback URLs
+answer's messages built once. The answer is ``success`` on the suite URL and an empty
+200 elsewhere (:func:`answer_for`). :func:`callback_route` lets the app send callback URLs
 here before Starlette's middleware and routing (``wecom_app.app.App``).
 """
 
@@ -63,6 +64,18 @@ def parse_query(raw: bytes) -> dict[str, str]:
     return params
 
 
+def answer_for(source: str) -> str:
+    """What WeCom wants back once a callback is stored, per kind of URL.
+
+    The suite command URL must answer the literal ``success`` (Doc 90600, 指令回调:
+    "服务商接收到推送请求后，需要直接返回字符串 success"). Self-built apps and suite data
+    callbacks answer an empty 200 when they have no passive reply (Doc 90238/90930,
+    接收消息与事件: "可以直接回复空串"); a non-empty body that is not an encrypted reply
+    can make WeCom tell the member the app is unavailable.
+    """
+    return "success" if source == "suite" else ""
+
+
 _TEXT_PLAIN = (b"content-type", b"text/plain; charset=utf-8")
 _SUCCESS_START = {
     "type": "http.response.start",
@@ -70,6 +83,12 @@ _SUCCESS_START = {
     "headers": [_TEXT_PLAIN, (b"content-length", b"7")],
 }
 _SUCCESS_BODY = {"type": "http.response.body", "body": b"success"}
+_EMPTY_START = {
+    "type": "http.response.start",
+    "status": 200,
+    "headers": [_TEXT_PLAIN, (b"content-length", b"0")],
+}
+_EMPTY_BODY = {"type": "http.response.body", "body": b""}
 
 
 async def _respond(send: Send, status: int, body: str) -> None:
@@ -78,6 +97,10 @@ async def _respond(send: Send, status: int, body: str) -> None:
         # would be the only allocation left in the answer).
         await send(_SUCCESS_START)
         await send(_SUCCESS_BODY)
+        return
+    if status == 200 and not body:
+        await send(_EMPTY_START)
+        await send(_EMPTY_BODY)
         return
     payload = body.encode()
     await send(
@@ -280,7 +303,7 @@ class CallbackReceiver:
             self.metrics.callbacks_received.inc(source)
         else:
             self.metrics.callbacks_duplicate.inc(source)
-        return "success"
+        return answer_for(source)
 
     def _stored_payload(self, message: bytes, source: str, name: str) -> str:
         payload = message.decode("utf-8", "replace")

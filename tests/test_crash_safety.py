@@ -155,7 +155,7 @@ async def _post(http: httpx.AsyncClient, base: str, message: bytes) -> bool:
     response = await http.post(
         base + CORP_URL, params=signed.query, content=signed.body.encode(), timeout=5.0
     )
-    return response.status_code == 200 and response.text == "success"
+    return response.status_code == 200 and response.text == ""
 
 
 async def _stream_and_kill(server: Server, ledger: Ledger, run: int, kill_after: int) -> int:

@@ -18,6 +18,7 @@ from wecom_app.runtime import Runtime
 from wecom_app.services import Services
 from wecom_app.simulator.callbacks import (
     SignedCallback,
+    accepted_answer,
     event_xml,
     seal,
     self_built_event,
@@ -46,7 +47,7 @@ async def test_a_callback_is_stored_then_answered_success(
 ) -> None:
     response = await post_event(client, contact_event(), clock)
     assert response.status_code == 200
-    assert response.text == "success"
+    assert response.text == ""
     stored = await rows()
     assert len(stored) == 1
     row = stored[0]
@@ -61,7 +62,7 @@ async def test_a_retry_answers_success_and_stores_nothing_new(
     event = contact_event()
     for _ in range(3):  # WeCom re-encrypts each attempt
         response = await post_event(client, event, clock)
-        assert response.text == "success"
+        assert response.text == ""
     assert len(await rows()) == 1
     assert services.metrics.callbacks_received.value("corp") == 1
     assert services.metrics.callbacks_duplicate.value("corp") == 2
@@ -72,7 +73,7 @@ async def test_distinct_events_in_the_same_second_are_all_kept(
 ) -> None:
     for user in ("a", "b", "c"):
         for change in ("create_user", "update_user"):
-            assert (await post_event(client, contact_event(user, change), clock)).text == "success"
+            assert (await post_event(client, contact_event(user, change), clock)).text == ""
     assert len(await rows()) == 6
 
 
@@ -140,7 +141,7 @@ async def test_data_callbacks_accept_only_installed_corps(
     await Corp.create(corp_id="wwinstalled00001", mode="suite")
     runtime.resolver.invalidate()
     accepted = await post_event(client, fields, clock, url="/callbacks/data", crypto=crypto)
-    assert accepted.text == "success"
+    assert accepted.text == ""
     # URL verification of the data URL happens before any corp installs: suite id.
     query = url_verification(suite_crypto(), "hello", timestamp=int(clock()))
     assert (await client.get("/callbacks/data", params=query)).text == "hello"
@@ -274,7 +275,7 @@ async def test_unknown_events_and_messages_are_stored_whole(
         "AgentID": "1000002",
     }
     for fields in (future, message):
-        assert (await post_event(client, fields, clock)).text == "success"
+        assert (await post_event(client, fields, clock)).text == ""
     first, second = await rows()
     assert (first.name, second.name) == ("brand_new_event", "message")
     assert second.change_type == "hologram"
@@ -289,7 +290,7 @@ async def test_storage_failure_answers_503_so_wecom_retries(
     response = await post_event(client, contact_event(), clock)
     assert (response.status_code, response.text) == (503, "storage_unavailable")
     runtime.writer.start()
-    assert (await post_event(client, contact_event(), clock)).text == "success"
+    assert (await post_event(client, contact_event(), clock)).text == ""
     assert await inbox.backlog() == {"pending": 1}
 
 
@@ -333,7 +334,7 @@ async def test_metrics_count_duplicates_and_the_apply_latency(
 ) -> None:
     event = contact_event()
     for _ in range(3):
-        assert (await post_event(client, event, clock)).text == "success"
+        assert (await post_event(client, event, clock)).text == ""
     clock.advance(2.0)
     assert await runtime.build_worker().drain() == 1
     text = (await client.get("/metrics")).text
@@ -382,7 +383,7 @@ async def test_the_shared_vectors_pass_through_the_receiver(
             body = CallbackCrypto.callback_body(message["encrypt"], to_user=corp_id)
             query = {k: message[k] for k in ("msg_signature", "timestamp", "nonce")}
             answer = await http.post(url, params=query, content=body.encode())
-            assert (answer.status_code, answer.text) == (200, "success")
+            assert (answer.status_code, answer.text) == (200, "")
             stored = await rows()
             assert [row.payload for row in stored] == [message["plaintext"]]
             # Past the replay window the same genuine callback is refused.
@@ -471,3 +472,33 @@ def test_only_the_callback_urls_skip_the_router() -> None:
         ("/callbacksx", "POST", ""),
     ]:
         assert route(path, method, root) is None
+
+
+async def test_each_callback_url_answers_as_wecom_documents(
+    client: httpx.AsyncClient, clock: FakeClock, runtime: Runtime
+) -> None:
+    """Suite command URL: the literal ``success`` (Doc 90600). Self-built and data
+    callbacks: an empty 200 (Doc 90238), which WeCom takes as "no passive reply"."""
+    ticket = suite_command(TEST_SUITE_ID, "suite_ticket", timestamp=int(clock()), SuiteTicket="a")
+    suite = await post_event(client, ticket, clock, url="/callbacks/suite", crypto=suite_crypto())
+    assert (suite.status_code, suite.text) == (200, "success")
+    corp = await post_event(client, contact_event(), clock)
+    assert (corp.status_code, corp.content, corp.headers["content-length"]) == (200, b"", "0")
+    await Corp.create(corp_id="wwdatacorp000001", mode="suite", status="active")
+    runtime.resolver.invalidate()
+    data = await post_event(
+        client,
+        self_built_event("wwdatacorp000001", "change_contact", "create_user", UserID="u1"),
+        clock,
+        url="/callbacks/data",
+        crypto=suite_crypto("wwdatacorp000001"),
+    )
+    assert (data.status_code, data.content) == (200, b"")
+
+
+def test_the_simulator_takes_answers_as_wecom_does() -> None:
+    assert accepted_answer("success", command=True)
+    assert not accepted_answer("", command=True)
+    assert accepted_answer("", command=False)
+    assert accepted_answer("<xml><Encrypt><![CDATA[x]]></Encrypt></xml>", command=False)
+    assert not accepted_answer("ok", command=False)

@@ -71,7 +71,7 @@ async def test_random_genuine_events_round_trip_into_the_inbox_once(
 
     first = seal(corp_crypto(), message, timestamp=sent_at)
     answer = await client.post(CORP_URL, params=first.query, content=first.body.encode())
-    assert (answer.status_code, answer.text) == (200, "success")
+    assert (answer.status_code, answer.text) == (200, "")
     stored = await InboxEvent.filter(payload=message.decode()).all()
     new = await InboxEvent.all().count() - before
     if new == 1:  # a brand-new event (hypothesis may repeat an earlier example)
@@ -87,6 +87,6 @@ async def test_random_genuine_events_round_trip_into_the_inbox_once(
     retry = seal(corp_crypto(), message, timestamp=sent_at)
     assert retry.body != first.body  # re-encrypted, as WeCom retries
     answer = await client.post(CORP_URL, params=retry.query, content=retry.body.encode())
-    assert (answer.status_code, answer.text) == (200, "success")
+    assert (answer.status_code, answer.text) == (200, "")
     assert await InboxEvent.filter(payload=message.decode()).count() == 1
     assert services.metrics.callbacks_duplicate.value("corp") == duplicates + 1

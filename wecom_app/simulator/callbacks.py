@@ -118,6 +118,19 @@ def url_verification(
     }
 
 
+def accepted_answer(body: str, *, command: bool) -> bool:
+    """Does WeCom take ``body`` (of a 200) as the app's answer to a callback?
+
+    Command URL: only ``success``. Other URLs: an empty body, or an encrypted passive
+    reply (``<xml><Encrypt>...``); ❓ ``success`` is accepted there too, as WeCom is
+    known to take it from apps that answer every URL the same way.
+    """
+    if command:
+        return body == "success"
+    text = body.strip()
+    return text in ("", "success") or (text.startswith("<xml>") and "<Encrypt>" in text)
+
+
 async def verify_url(
     client: httpx.AsyncClient,
     crypto: CallbackCrypto,
@@ -160,9 +173,13 @@ class CallbackSender:
         timeout_s: float = WECOM_TIMEOUT_S,
         attempts: int = WECOM_ATTEMPTS,
         clock: Callable[[], float] = time.time,
+        command: bool = True,
     ) -> None:
         self.client, self.crypto, self.url = client, crypto, url
         self.timeout_s, self.attempts, self.clock = timeout_s, attempts, clock
+        # A suite command callback wants the literal "success" (Doc 90600); a
+        # self-built or data callback an empty 200 or a passive reply (Doc 90238).
+        self.command = command
 
     async def send(
         self, message: bytes, *, to_user: str = "", agent_id: str = ""
@@ -195,14 +212,18 @@ class CallbackSender:
                 report.statuses.append(type(exc).__name__)
                 continue
             report.statuses.append(str(response.status_code))
-            if response.status_code == 200 and response.text == "success":
+            if response.status_code == 200 and self._accepted(response.text):
                 report.answered_success = True
                 break
         return report
 
+    def _accepted(self, body: str) -> bool:
+        return accepted_answer(body, command=self.command)
+
 
 __all__ = [
     "CallbackSender",
+    "accepted_answer",
     "escape",
     "event_xml",
     "seal",

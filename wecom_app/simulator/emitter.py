@@ -170,6 +170,7 @@ class CallbackOutbox:
                 timeout_s=timeout_s,
                 attempts=attempts,
                 clock=self.clock,
+                command=recipient.kind is RecipientKind.SUITE,
             )
             report = await sender.send(
                 callback.xml(), to_user=recipient.to_user, agent_id=recipient.agent_id
