@@ -2,9 +2,10 @@
 
 Starts side by side (1) a bare Starlette endpoint that reads the body and answers an
 empty 200 (what a self-built app's callback URL answers, Doc 90238), (2) the app on
-SQLite and (3) the app on PostgreSQL (when reachable), each under uvicorn with one worker process, then drives them in interleaved rounds with the
-same kind of encrypted callbacks over 50 keep-alive connections, so that noise on this
-shared 2-core machine hits all of them alike; each figure is the median round. Every
+SQLite and (3) the app on PostgreSQL (when reachable), each under uvicorn with one
+worker process, then drives them in interleaved rounds with the same kind of encrypted
+callbacks over 50 keep-alive connections, so that noise on this shared 2-core machine
+hits all of them alike; each figure is the median round. Every
 callback is distinct, and afterwards the inbox must hold exactly the callbacks that
 were answered (durability is checked, not assumed). The inbox worker is off
 so the receive path is measured alone.
