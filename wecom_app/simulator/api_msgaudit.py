@@ -27,7 +27,7 @@ from wecom_app.simulator.api_common import (
 from wecom_app.simulator.archive import OrgArchive, archive_of
 from wecom_app.simulator.tokens import ARCHIVE_APP
 
-ARCHIVE_NOT_ENABLED = 48002  # ❓ "api forbidden": the org has no archive
+ARCHIVE_NOT_ENABLED = 301053  # Doc 90313: "会话存档服务未开启"
 NOT_ARCHIVE_TOKEN = 48002  # ❓ "api forbidden": a token of another secret (an app's)
 MISSING_ROOMID = 40058  # ❓ invalid request parameter
 

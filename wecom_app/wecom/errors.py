@@ -174,6 +174,13 @@ class PermissionDenied(WeComError):
     codes = frozenset({48001, 48002, 48004, 48006, 60011, 60020, 84074})
 
 
+class ArchiveUnavailable(PermissionDenied):
+    """The corp's chat-archive service is not enabled (301053) or has expired (301052):
+    an admin must enable or renew it; nothing is retried until then."""
+
+    codes = frozenset({301052, 301053})
+
+
 class Unlicensed(PermissionDenied):
     """701008: the members have no active interface licence (接口调用许可, Doc 95644).
 
@@ -241,6 +248,7 @@ _CLASSES: tuple[type[WeComError], ...] = (
     Busy,
     AuthCancelled,
     PermissionDenied,
+    ArchiveUnavailable,
     Unlicensed,
     InvalidCursor,
     InvalidCode,
