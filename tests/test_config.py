@@ -88,3 +88,27 @@ def test_full_configuration_and_no_secret_in_repr(tmp_path: Path) -> None:
     shown = repr(settings)
     for secret in ("k" * 40, "corp-secret-value", "callback-token-value", AES, "suite-secret"):
         assert secret not in shown
+
+
+def test_the_provider_corp_id_and_the_permanent_code_api(tmp_path: Path) -> None:
+    suite = {
+        "DATA_DIR": str(tmp_path),
+        "WECOM_SUITE_ID": "ws1",
+        "WECOM_SUITE_SECRET": "s",
+        "WECOM_SUITE_TOKEN": "t",
+        "WECOM_SUITE_AES_KEY": AES,
+    }
+    plain = Settings.from_env(suite).suite
+    assert plain is not None
+    assert (plain.provider_corp_id, plain.permanent_code_api) == ("", "v1")
+    chosen = Settings.from_env(
+        {**suite, "WECOM_PROVIDER_CORP_ID": "wwprovider01", "WECOM_PERMANENT_CODE_API": "v2"}
+    ).suite
+    assert chosen is not None
+    assert (chosen.provider_corp_id, chosen.permanent_code_api) == ("wwprovider01", "v2")
+    for name, value in (
+        ("WECOM_PROVIDER_CORP_ID", "not a corp id"),
+        ("WECOM_PERMANENT_CODE_API", "v3"),
+    ):
+        with pytest.raises(ConfigError, match=name):
+            Settings.from_env({**suite, name: value})
