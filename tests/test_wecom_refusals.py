@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import TEST_CORP_ID, FakeClock
-from tests.test_sync_support import BATCH_PATH, make_sim, running_app
+from tests.test_sync_support import BATCH_PATH, assert_matches_org, make_sim, running_app
 from wecom_app import sync
 from wecom_app.config import Settings
 from wecom_app.kv import KV
@@ -56,3 +56,24 @@ async def test_too_many_concurrent_calls_pause_the_sync_for_a_moment(
         assert run.status == "paused"
         assert "45033" in run.error
         assert run.state["retry_at"] <= clock() + 1.0
+
+
+async def test_an_expired_cursor_reads_the_batch_again_instead_of_failing(
+    settings: Settings, kv: KV, clock: FakeClock
+) -> None:
+    sim, org = make_sim(clock, customers=600, employees=8)
+    sim.limits.per_path_per_minute[BATCH_PATH] = 2  # pause after two pages, cursor kept
+    async with running_app(settings, kv, clock, sim) as app:
+        run = await sync.run_sync(app.services, TEST_CORP_ID)
+        assert run.status == "paused"
+        assert run.state["cursor"]
+        sim.limits.per_path_per_minute.clear()
+        clock.advance(61)
+        # While paused, the stored cursor expired: WeCom answers 50100 for it.
+        sim.faults.fail_next(BATCH_PATH, 50100)
+        assert await sync.run_due_syncs(app.services) == 1
+        done = await sync.latest_run(await Corp.get(corp_id=TEST_CORP_ID))
+        assert done is not None
+        assert done.status == "done", done.error
+        assert done.state["stats"]["invalid_cursors"] == 1
+        await assert_matches_org(TEST_CORP_ID, org)

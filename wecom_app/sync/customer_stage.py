@@ -19,7 +19,7 @@ import math
 from wecom_app import licences
 from wecom_app.directory.relations import write_relations
 from wecom_app.sync.state import ActiveRun, TenantGone, page_transaction
-from wecom_app.wecom.errors import Unlicensed
+from wecom_app.wecom.errors import InvalidCursor, Unlicensed
 from wecom_app.wecom.external_contact import MAX_BATCH_LIMIT, MAX_BATCH_USERIDS
 
 log = logging.getLogger(__name__)
@@ -51,10 +51,22 @@ async def _customer_batch(job: ActiveRun, index: int, chunk: list[str], notify: 
     """One batch of ≤ 100 members, page by page from the stored cursor."""
     cursor: str = job.state.get("cursor", "")
     used = {cursor} if cursor else set()
-    repeats = 0
+    repeats = restarts = 0
     while True:
         try:
             page = await job.api.external_contact.batch_get_by_user(chunk, cursor, MAX_BATCH_LIMIT)
+        except InvalidCursor:
+            # 50100: a cursor kept across a pause or a crash may have expired; read the
+            # batch again from its start (pages are written idempotently), twice at most.
+            restarts += 1
+            if not cursor or restarts > 2:
+                raise
+            job.note("invalid_cursors")
+            log.warning(
+                "sync of %s: cursor refused (50100), batch %d again", job.corp.corp_id, index
+            )
+            cursor, used, repeats = "", set(), 0
+            continue
         except Unlicensed as exc:
             chunk = await _without_unlicensed(job, index, chunk, exc)
             if not chunk:
