@@ -21,7 +21,7 @@ from tests.test_sync_support import make_sim as make_sync_sim
 from wecom_app import licences, sync
 from wecom_app.config import Settings
 from wecom_app.kv import KV, MemoryKV
-from wecom_app.store.directory import FollowRelation
+from wecom_app.store.directory import ConsoleRole, FollowRelation
 from wecom_app.wecom.errors import PermissionDenied, Unlicensed, error_for
 
 EXTERNAL = "/cgi-bin/externalcontact"
@@ -133,3 +133,12 @@ async def test_the_sidebar_says_plainly_when_the_employee_has_no_licence(
         assert body["blocked"] == ["sidebar"]
         blocked = await licences.blocked_members(kv, world.corp.corp_id, world.clock())
         assert [b.userid for b in blocked] == [viewer]
+
+        # The tenant's admins read who is blocked from what.
+        admin = world.sellers()[1]
+        listing = world.client_for(admin)
+        assert (await listing.get("/sidebar/admin/api/licences")).status_code == 403
+        await ConsoleRole.create(corp_id=world.corp.id, userid=admin, role="admin")
+        members = (await listing.get("/sidebar/admin/api/licences")).json()["members"]
+        assert [(m["userid"], m["features"]) for m in members] == [(viewer, ["sidebar"])]
+        assert "sidebar cannot show" in members[0]["blocked"][0]

@@ -1,5 +1,6 @@
 """The sidebar's admin API (``/sidebar/admin/api``, the ``admin`` role): the tenant's
-sidebar settings and its shared quick replies. Domain verification files have their
+sidebar settings, its shared quick replies, and the members WeCom refuses for lack of
+an interface licence (:mod:`wecom_app.licences`). Domain verification files have their
 own module (:mod:`.verify_files`); the console page is :mod:`.console`."""
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from sidebar import replies, tenant
 from sidebar.http import error, json_ok, read_json
 from sidebar.session import Session
 from sidebar.site import Site, sidebar_of
+from wecom_app import licences
 
 SETTINGS = "/sidebar/admin/api/settings"
 SHARED_REPLIES = "/sidebar/admin/api/quick-replies"
+LICENCES = "/sidebar/admin/api/licences"
 
 
 async def admin_settings(request: Request, session: Session) -> Response:
@@ -53,6 +56,22 @@ async def admin_reply_delete(request: Request, session: Session) -> Response:
     return json_ok({"deleted": True}) if deleted else error("not_found", "", 404)
 
 
+async def admin_licences(request: Request, session: Session) -> Response:
+    """Per member, the features WeCom blocks for lack of an interface licence (701008)."""
+    service = sidebar_of(request).service
+    blocked = await licences.blocked_members(service.kv, session.corp_id, service.now())
+    members = [
+        {
+            "userid": b.userid,
+            "features": sorted(b.features),
+            "blocked": b.explanations(),
+            "last_refused_at": int(max(b.features.values())),
+        }
+        for b in blocked
+    ]
+    return json_ok({"members": members, "features": licences.FEATURES})
+
+
 def routes(site: Site) -> list[BaseRoute]:
     one = SHARED_REPLIES + "/{reply_id:int}"
     return [
@@ -62,4 +81,5 @@ def routes(site: Site) -> list[BaseRoute]:
         site.admin(SHARED_REPLIES, admin_reply_create, write=True, methods=["POST"]),
         site.admin(one, admin_reply_update, write=True, methods=["PUT"]),
         site.admin(one, admin_reply_delete, write=True, methods=["DELETE"]),
+        site.admin(LICENCES, admin_licences),
     ]
