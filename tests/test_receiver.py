@@ -18,7 +18,6 @@ from wecom_app.runtime import Runtime
 from wecom_app.services import Services
 from wecom_app.simulator.callbacks import (
     SignedCallback,
-    accepted_answer,
     event_xml,
     seal,
     self_built_event,
@@ -472,33 +471,3 @@ def test_only_the_callback_urls_skip_the_router() -> None:
         ("/callbacksx", "POST", ""),
     ]:
         assert route(path, method, root) is None
-
-
-async def test_each_callback_url_answers_as_wecom_documents(
-    client: httpx.AsyncClient, clock: FakeClock, runtime: Runtime
-) -> None:
-    """Suite command URL: the literal ``success`` (Doc 90600). Self-built and data
-    callbacks: an empty 200 (Doc 90238), which WeCom takes as "no passive reply"."""
-    ticket = suite_command(TEST_SUITE_ID, "suite_ticket", timestamp=int(clock()), SuiteTicket="a")
-    suite = await post_event(client, ticket, clock, url="/callbacks/suite", crypto=suite_crypto())
-    assert (suite.status_code, suite.text) == (200, "success")
-    corp = await post_event(client, contact_event(), clock)
-    assert (corp.status_code, corp.content, corp.headers["content-length"]) == (200, b"", "0")
-    await Corp.create(corp_id="wwdatacorp000001", mode="suite", status="active")
-    runtime.resolver.invalidate()
-    data = await post_event(
-        client,
-        self_built_event("wwdatacorp000001", "change_contact", "create_user", UserID="u1"),
-        clock,
-        url="/callbacks/data",
-        crypto=suite_crypto("wwdatacorp000001"),
-    )
-    assert (data.status_code, data.content) == (200, b"")
-
-
-def test_the_simulator_takes_answers_as_wecom_does() -> None:
-    assert accepted_answer("success", command=True)
-    assert not accepted_answer("", command=True)
-    assert accepted_answer("", command=False)
-    assert accepted_answer("<xml><Encrypt><![CDATA[x]]></Encrypt></xml>", command=False)
-    assert not accepted_answer("ok", command=False)

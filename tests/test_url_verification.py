@@ -1,4 +1,5 @@
-"""Verifying a suite's command and data URLs the way WeCom does (issue 14, item 1).
+"""Verifying a suite's command and data URLs the way WeCom does (issue 14, item 1),
+and the answer each kind of callback URL owes WeCom (item 7).
 
 WeCom encrypts the GET that verifies a suite's URLs with the provider's own corp id as
 the receive id (wecom-protocol.md §1). The GETs here are encrypted with wechatpy's
@@ -18,6 +19,7 @@ from wechatpy.enterprise.crypto import PrpCrypto, WeChatCrypto
 from wechatpy.utils import to_text
 
 from tests.conftest import (
+    TEST_CORP_ID,
     TEST_PROVIDER_CORP_ID,
     TEST_SUITE_AES_KEY,
     TEST_SUITE_ID,
@@ -30,8 +32,9 @@ from wecom_app.app import create_app
 from wecom_app.kv import MemoryKV, RedisKV
 from wecom_app.runtime import Runtime
 from wecom_app.services import Services
-from wecom_app.simulator.callbacks import suite_command
+from wecom_app.simulator.callbacks import accepted_answer, self_built_event, suite_command
 from wecom_app.simulator.simulator import Simulator
+from wecom_app.store.models import Corp
 
 
 def wecom_verification(receive_id: str, echo: str, timestamp: int) -> dict[str, str]:
@@ -129,3 +132,35 @@ async def test_the_simulator_wants_the_plain_echo_and_nothing_else(clock: FakeCl
     sim = simulated_suite(TEST_PROVIDER_CORP_ID, clock)
     async with httpx.AsyncClient(transport=httpx.MockTransport(answer), base_url="http://x") as c:
         assert set((await sim.verify_suite_urls(c)).values()) == {False}
+
+
+async def test_each_callback_url_answers_as_wecom_documents(
+    client: httpx.AsyncClient, clock: FakeClock, runtime: Runtime
+) -> None:
+    """Suite command URL: the literal ``success`` (Doc 90600). Self-built and data
+    callbacks: an empty 200 (Doc 90238), which WeCom takes as "no passive reply"."""
+    ticket = suite_command(TEST_SUITE_ID, "suite_ticket", timestamp=int(clock()), SuiteTicket="a")
+    suite = await post_event(client, ticket, clock, url="/callbacks/suite", crypto=suite_crypto())
+    assert (suite.status_code, suite.text) == (200, "success")
+    corp = await post_event(
+        client, self_built_event(TEST_CORP_ID, "change_contact", "create_user", UserID="u0"), clock
+    )
+    assert (corp.status_code, corp.content, corp.headers["content-length"]) == (200, b"", "0")
+    await Corp.create(corp_id="wwdatacorp000001", mode="suite", status="active")
+    runtime.resolver.invalidate()
+    data = await post_event(
+        client,
+        self_built_event("wwdatacorp000001", "change_contact", "create_user", UserID="u1"),
+        clock,
+        url="/callbacks/data",
+        crypto=suite_crypto("wwdatacorp000001"),
+    )
+    assert (data.status_code, data.content) == (200, b"")
+
+
+def test_the_simulator_takes_answers_as_wecom_does() -> None:
+    assert accepted_answer("success", command=True)
+    assert not accepted_answer("", command=True)
+    assert accepted_answer("", command=False)
+    assert accepted_answer("<xml><Encrypt><![CDATA[x]]></Encrypt></xml>", command=False)
+    assert not accepted_answer("ok", command=False)
