@@ -249,6 +249,15 @@ async def require_role(request: Request, *roles: str) -> Principal:
     return who
 
 
+def site_of(request: Request) -> Web:
+    """The :class:`Web` whose wrapper is serving this request (its sessions and
+    settings), for handlers that sign in, sign out or keep a login state."""
+    site: Web | None = getattr(request.state, "web", None)
+    if site is None:
+        raise RuntimeError("site_of needs a route built by Web.page/api/public")
+    return site
+
+
 def security_headers(response: Response, *, embedded: bool = False) -> None:
     headers = response.headers
     headers.setdefault("X-Content-Type-Options", "nosniff")

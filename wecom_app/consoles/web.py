@@ -54,6 +54,7 @@ from wecom_app.consoles.guards import (
     embedded,
     require_role,
     security_headers,
+    site_of,
 )
 from wecom_app.consoles.principal import Principal
 from wecom_app.consoles.render import (
@@ -118,5 +119,6 @@ __all__ = [
     "safe_next",
     "security_headers",
     "services_of",
+    "site_of",
     "static_mount",
 ]
