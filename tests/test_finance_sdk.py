@@ -39,7 +39,8 @@ from wecom_app.archive.source import (
     Operation,
     read_media,
 )
-from wecom_app.protocol.archive import decrypt_random_key, normalise_message
+from wecom_app.protocol.archive.keys import decrypt_random_key
+from wecom_app.protocol.archive.normalise import normalise_message
 from wecom_app.simulator.archive_gen import generate_archive
 
 SOURCE = Path(__file__).parent / "fake_finance_sdk" / "fake_sdk.c"

@@ -34,7 +34,7 @@ from wecom_app.archive.retry import retry_stored
 from wecom_app.archive.source import ArchiveSdkTimeout
 from wecom_app.archive.status import archive_status
 from wecom_app.kv import MemoryKV
-from wecom_app.protocol.archive import BadChatData, ChatDataBatch
+from wecom_app.protocol.archive.chatdata import BadChatData, ChatDataBatch
 from wecom_app.store.archive import (
     ArchiveConsent,
     ArchiveCursor,

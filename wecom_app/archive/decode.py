@@ -54,19 +54,11 @@ from wecom_app.archive.keys import KeyMaterial
 from wecom_app.archive.source import ArchiveSdkError
 from wecom_app.archive.tokenise import initialise as initialise_tokeniser
 from wecom_app.archive.tokenise import tokenise
-from wecom_app.protocol.archive import (
-    ArchiveRecord,
-    BadChatData,
-    BadRandomKey,
-    ChatData,
-    Direction,
-    MalformedMessage,
-    MediaRef,
-    MissingKeyVersion,
-    decrypt_random_key,
-    normalise_message,
-    parse_message,
-)
+from wecom_app.protocol.archive.chatdata import BadChatData, ChatData
+from wecom_app.protocol.archive.errors import BadRandomKey, MalformedMessage, MissingKeyVersion
+from wecom_app.protocol.archive.keys import decrypt_random_key
+from wecom_app.protocol.archive.normalise import normalise_message, parse_message
+from wecom_app.protocol.archive.records import ArchiveRecord, Direction, MediaRef
 from wecom_app.search.ingest import filter_terms
 from wecom_app.search.terms import index_terms
 

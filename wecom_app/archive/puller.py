@@ -55,7 +55,7 @@ from wecom_app.archive.keys import KeyMaterial, load_key_material
 from wecom_app.archive.source import ArchiveSdkError, ArchiveSource, Disposition
 from wecom_app.archive.sources import local_decryptor
 from wecom_app.kv import KV
-from wecom_app.protocol.archive import MAX_CHATDATA_LIMIT, ChatData, ChatDataBatch
+from wecom_app.protocol.archive.chatdata import MAX_CHATDATA_LIMIT, ChatData, ChatDataBatch
 from wecom_app.secretbox import SecretBox
 from wecom_app.store.archive import ArchiveCursor
 from wecom_app.store.models import Corp

@@ -7,7 +7,7 @@ to undo it, as the real SDK does locally:
 * the per-message **random key** is an ASCII string (the simulator uses 32 URL-safe
   characters); like WeCom's it travels RSA-encrypted (PKCS#1 v1.5) under the org's
   public key of version ``publickey_ver``, and the puller RSA-decrypts it with our own
-  :func:`wecom_app.protocol.archive.decrypt_random_key` — that half is WeCom's real
+  :func:`wecom_app.protocol.archive.keys.decrypt_random_key` — that half is WeCom's real
   protocol;
 * the **body key** is ``SHA-256(SCHEME_INFO ‖ 0x00 ‖ random_key)`` (scheme 2; the
   random key is already uniformly random, so one hash is a sound derivation, and at
@@ -49,7 +49,7 @@ from wecom_app.archive.source import (
     check_fetch_args,
     parse_fetch_answer,
 )
-from wecom_app.protocol.archive import ChatDataBatch
+from wecom_app.protocol.archive.chatdata import ChatDataBatch
 
 SCHEME_INFO: Final = b"wecom-app simulator chat archive v1"
 SCHEME_VERSION: Final = 2

@@ -18,13 +18,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final, Protocol, runtime_checkable
 
-from wecom_app.protocol.archive import (
-    MAX_CHATDATA_LIMIT,
-    ChatDataBatch,
-    ChatDataResponseError,
-    MalformedChatData,
-    parse_chat_data,
-)
+from wecom_app.protocol.archive.chatdata import MAX_CHATDATA_LIMIT, ChatDataBatch, parse_chat_data
+from wecom_app.protocol.archive.errors import ChatDataResponseError, MalformedChatData
 
 MAX_FETCH_LIMIT: Final = MAX_CHATDATA_LIMIT
 MAX_MEDIA_CHUNK: Final = 512 * 1024

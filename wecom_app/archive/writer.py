@@ -29,7 +29,7 @@ from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from wecom_app.archive.decode import Decoded, Undecoded, dumps
-from wecom_app.protocol.archive import MediaRef
+from wecom_app.protocol.archive.records import MediaRef
 from wecom_app.search.ingest import PRECOMPUTED_TERMS
 from wecom_app.store.archive import ArchiveCursor, ArchiveMessage
 from wecom_app.store.db import dialect

@@ -98,7 +98,7 @@ class CommandError(Exception):
 async def _run(settings: Settings, args: argparse.Namespace) -> int:
     from wecom_app.archive.runtime import close_runtime, runtime_for
     from wecom_app.archive.sources import ArchiveNotConfigured
-    from wecom_app.protocol.archive import PrivateKeyError
+    from wecom_app.protocol.archive.errors import PrivateKeyError
     from wecom_app.services import Services
 
     name = args.archive_command

@@ -29,7 +29,7 @@ from wecom_app.archive.status import archive_status
 from wecom_app.config import SelfBuiltApp
 from wecom_app.consoles import auth, web
 from wecom_app.consoles.web import Principal
-from wecom_app.protocol.archive import PrivateKeyError
+from wecom_app.protocol.archive.errors import PrivateKeyError
 from wecom_app.protocol.crypto import decode_aes_key
 from wecom_app.protocol.digits import INT32_MAX, is_digits, parse_id
 from wecom_app.protocol.errors import AesKeyError
