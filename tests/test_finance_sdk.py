@@ -536,7 +536,7 @@ async def test_the_runtime_pulls_through_the_sdk_and_destroys_its_handles(
     handles destroyed exactly once when the runtime closes."""
     from tests.conftest import make_settings
     from tests.test_archive_helpers import pem, rsa_key
-    from wecom_app.archive.decode import DecodePool
+    from wecom_app.archive.decode_pool import DecodePool
     from wecom_app.archive.keys import add_key, set_archive_secret
     from wecom_app.archive.runtime import ArchiveRuntime
     from wecom_app.kv import MemoryKV

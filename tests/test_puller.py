@@ -27,8 +27,10 @@ from tests.test_archive_helpers import (
     text_message,
 )
 from wecom_app.archive import writer
-from wecom_app.archive.decode import Decoded, DecodePool, Undecoded, finish, malformed_outcome
+from wecom_app.archive.decode import finish
+from wecom_app.archive.decode_pool import DecodePool
 from wecom_app.archive.keys import add_key
+from wecom_app.archive.outcomes import Decoded, Undecoded, malformed_outcome
 from wecom_app.archive.puller import Puller
 from wecom_app.archive.retry import retry_stored
 from wecom_app.archive.source import ArchiveSdkTimeout

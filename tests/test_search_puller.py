@@ -14,8 +14,8 @@ from tests.test_archive_helpers import make_world, stored
 from tests.test_search_support import compliance_viewer
 from wecom_app.search.query import SearchRequest, parse_query
 from wecom_app.search.service import Compliance
-from wecom_app.search.terms import index_terms, runs
 from wecom_app.store.search import SearchDoc
+from wecom_app.text.terms import index_terms, runs
 
 pytestmark = pytest.mark.usefixtures("database")
 

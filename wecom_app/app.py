@@ -14,9 +14,11 @@ from starlette.types import Receive, Scope, Send
 
 from callbacks.receiver import CallbackReceiver, callback_route
 from sidebar import routes as sidebar_routes
+from wecom_app.archive.listeners import STORED_LISTENERS
 from wecom_app.config import Settings
 from wecom_app.consoles import routes as console_routes
 from wecom_app.path_ids import use_bounded_ids
+from wecom_app.search.ingest import on_messages_stored
 from wecom_app.services import Services
 from wecom_app.store.db import ping
 
@@ -55,8 +57,21 @@ NUL_IN_URL: Final = JSONResponse(
 )
 
 
+def listen_to_archive() -> None:
+    """Wire the capabilities that react to stored archive messages (idempotent).
+
+    Issue 12, the ONE place of this wiring: the archive announces what it stored to
+    listeners registered here and imports none of them. Every process that may pull the
+    archive runs this before its first pull (:func:`create_app`, and ``wecom_app.cli``'s
+    ``main`` for ``worker`` and the commands); it moves to the composition root in
+    ``wecom_app/runtime/`` once that exists.
+    """
+    STORED_LISTENERS.add(on_messages_stored)  # search indexes, and checks alerts
+
+
 def create_app(settings: Settings, services: Services | None = None) -> Starlette:
     use_bounded_ids()  # before the routes below are built
+    listen_to_archive()
     svc = services or Services(settings)
     receiver = CallbackReceiver(
         resolver=svc.resolver,

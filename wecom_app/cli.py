@@ -181,6 +181,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from wecom_app.app import listen_to_archive
+
+    listen_to_archive()  # the worker and the archive commands pull too (issue 12)
     result: int = args.func(args)
     return result
 

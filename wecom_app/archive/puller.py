@@ -39,19 +39,20 @@ from datetime import UTC, datetime
 from typing import Final
 
 from wecom_app.archive import writer
-from wecom_app.archive.decode import (
+from wecom_app.archive.decode import finish
+from wecom_app.archive.decode_pool import DecodePool
+from wecom_app.archive.gc_tuning import ingest_gc
+from wecom_app.archive.keys import KeyMaterial, load_key_material
+from wecom_app.archive.listeners import StoredListener
+from wecom_app.archive.outcomes import (
     Decoded,
-    DecodePool,
     NeedsDecrypt,
     Outcome,
     Undecoded,
-    finish,
     malformed_outcome,
     raw_record,
     undecoded,
 )
-from wecom_app.archive.gc_tuning import ingest_gc
-from wecom_app.archive.keys import KeyMaterial, load_key_material
 from wecom_app.archive.source import ArchiveSdkError, ArchiveSource, Disposition
 from wecom_app.archive.sources import local_decryptor
 from wecom_app.kv import KV
@@ -179,7 +180,7 @@ class Puller:
         backoff: Backoff | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         on_progress: Callable[[PullProgress], None] | None = None,
-        hook: writer.StoredHook | None = None,
+        hook: StoredListener | None = None,
         lease_s: float = LEASE_S,
         ahead: int = AHEAD,
     ) -> None:

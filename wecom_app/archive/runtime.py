@@ -26,14 +26,14 @@ from typing import TYPE_CHECKING, Final, TypeVar
 import httpx
 
 from wecom_app.archive import consent
-from wecom_app.archive.decode import DecodePool, shared_pool
+from wecom_app.archive.decode_pool import DecodePool, shared_pool
 from wecom_app.archive.keys import KeyInfo, add_key, archive_secret, key_versions
+from wecom_app.archive.listeners import StoredListener
 from wecom_app.archive.media import MediaDownloader, MediaReport
 from wecom_app.archive.puller import Lease, Puller, PullProgress, PullReport, record_error
 from wecom_app.archive.retry import RetryReport, pending_versions, retry_stored
 from wecom_app.archive.source import ArchiveSdkError
 from wecom_app.archive.sources import ArchiveNotConfigured, SourcePool
-from wecom_app.archive.writer import StoredHook
 from wecom_app.config import Settings
 from wecom_app.kv import KV
 from wecom_app.secretbox import SecretBox
@@ -65,7 +65,7 @@ class ArchiveRuntime:
         decoder: DecodePool | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         debounce_s: float = DEBOUNCE_S,
-        hook: StoredHook | None = None,
+        hook: StoredListener | None = None,
     ) -> None:
         self.settings = settings
         self.box = box

@@ -23,7 +23,6 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute
 
-from wecom_app.archive.tokenise import initialise as initialise_tokeniser
 from wecom_app.consoles import web
 from wecom_app.path_ids import use_bounded_ids
 from wecom_app.protocol.digits import parse_id
@@ -31,6 +30,7 @@ from wecom_app.search.access import AccessDenied, Viewer, viewer_for
 from wecom_app.search.alerts import RuleError
 from wecom_app.search.query import QueryError, parse_query, parse_request
 from wecom_app.search.service import Compliance, NotFound
+from wecom_app.text.tokenise import initialise as initialise_tokeniser
 
 if TYPE_CHECKING:
     from wecom_app.services import Services

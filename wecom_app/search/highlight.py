@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from markupsafe import Markup, escape
 
 from wecom_app.search.query import Phrase
-from wecom_app.search.terms import Run, runs
+from wecom_app.text.terms import Run, runs
 
 SNIPPET_CHARS = 160
 LEAD_CHARS = 40

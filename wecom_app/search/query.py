@@ -27,15 +27,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Final, Literal
 
-from wecom_app.archive.tokenise import words as jieba_words
 from wecom_app.protocol.digits import is_digits
-from wecom_app.search.terms import (
+from wecom_app.text.terms import (
     Run,
     iter_cjk_segments,
     phrase_terms,
     run_query_terms,
     runs,
 )
+from wecom_app.text.tokenise import words as jieba_words
 
 MAX_QUERY_CHARS: Final = 256
 MAX_CLAUSES: Final = 16

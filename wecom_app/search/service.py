@@ -28,7 +28,6 @@ from wecom_app.search.alerts import acknowledge as acknowledge_alert
 from wecom_app.search.alerts import check_recipients, compile_pattern, create_rule
 from wecom_app.search.backend import Hit, Plan, backend_for, in_list, placeholders, rows_of
 from wecom_app.search.highlight import mark, snippet, spans
-from wecom_app.search.ingest import employees_of
 from wecom_app.search.keys import time_range
 from wecom_app.search.query import (
     CHINA,
@@ -40,12 +39,13 @@ from wecom_app.search.query import (
     parse_query,
     parse_request,
 )
-from wecom_app.search.terms import filter_term
 from wecom_app.store.archive import ArchiveMedia
 from wecom_app.store.db import db
 from wecom_app.store.directory import Customer, GroupChat
 from wecom_app.store.models import Employee
 from wecom_app.store.search import Alert, AlertRule, LegalHold, SavedSearch
+from wecom_app.text.message_terms import employees_of
+from wecom_app.text.terms import filter_term
 
 MAX_EXPORT_ROWS: Final = 100_000
 EXPORT_PAGE: Final = 500
