@@ -191,7 +191,8 @@ async def ingest(
 
     from wecom_app.archive.decode_pool import DecodePool
     from wecom_app.archive.keys import add_key, set_archive_secret
-    from wecom_app.archive.puller import Puller, PullProgress
+    from wecom_app.archive.pull_report import PullProgress
+    from wecom_app.archive.puller import Puller
     from wecom_app.archive.sim_source import SimulatorArchiveSource
     from wecom_app.kv import MemoryKV
     from wecom_app.search.ingest import on_messages_stored

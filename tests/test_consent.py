@@ -338,7 +338,7 @@ async def test_the_demo_gives_the_demo_org_an_archive(env: Env) -> None:
 
 
 async def test_the_demo_waits_for_a_media_job_that_holds_the_queue(env: Env) -> None:
-    from wecom_app.archive.puller import Lease
+    from wecom_app.archive.lease import Lease
     from wecom_app.simulator.archive_demo import enable_demo_archive
 
     archive_of(env.sim).orgs.pop(TEST_CORP_ID)
@@ -361,7 +361,8 @@ async def test_the_demo_waits_for_a_media_job_that_holds_the_queue(env: Env) -> 
 
 
 async def test_the_demo_waits_for_a_scheduled_pull_that_holds_the_tenant(env: Env) -> None:
-    from wecom_app.archive.puller import Lease, Puller
+    from wecom_app.archive.lease import Lease
+    from wecom_app.archive.puller import Puller
     from wecom_app.simulator.archive_demo import enable_demo_archive
 
     archive_of(env.sim).orgs.pop(TEST_CORP_ID)

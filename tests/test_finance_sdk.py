@@ -24,11 +24,11 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from wecom_app.archive.finance_sdk import (
+from wecom_app.archive.finance_sdk import FinanceSdkSource
+from wecom_app.archive.finance_sdk_library import (
     _PROTOTYPES,
     FinanceSdkLibrary,
     FinanceSdkLoadError,
-    FinanceSdkSource,
 )
 from wecom_app.archive.source import (
     ArchiveSdkError,

@@ -28,9 +28,11 @@ import httpx
 from wecom_app.archive import consent
 from wecom_app.archive.decode_pool import DecodePool, shared_pool
 from wecom_app.archive.keys import KeyInfo, add_key, archive_secret, key_versions
+from wecom_app.archive.lease import Lease
 from wecom_app.archive.listeners import StoredListener
 from wecom_app.archive.media import MediaDownloader, MediaReport
-from wecom_app.archive.puller import Lease, Puller, PullProgress, PullReport, record_error
+from wecom_app.archive.pull_report import PullProgress, PullReport
+from wecom_app.archive.puller import Puller, record_error
 from wecom_app.archive.retry import RetryReport, pending_versions, retry_stored
 from wecom_app.archive.source import ArchiveSdkError
 from wecom_app.archive.sources import ArchiveNotConfigured, SourcePool
