@@ -76,12 +76,14 @@ async def test_a_pull_stores_the_log_exactly_once_in_order() -> None:
 
 
 async def test_pulled_messages_are_searchable_once_committed() -> None:
-    """With the real search index hook (wecom_app.search.ingest), in the same transaction."""
+    """With the real search index listener (wecom_app.search.ingest), in the same transaction."""
+    from wecom_app.app import listen_to_archive
     from wecom_app.search.backend import backend_for
     from wecom_app.store.db import db
 
+    listen_to_archive()  # what the composition root registers
     world = await make_world(count=300)
-    await world.pull(hook=None)  # None: the product's own hook
+    await world.pull(hook=None)  # None: the product's own listeners
     texts = [m.id for m in await stored(world.corp) if m.status == "ok" and m.text.strip()]
     assert texts
     conn = db()

@@ -21,7 +21,7 @@ import contextvars
 import logging
 import weakref
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Final, TypeVar
+from typing import Final, Protocol, TypeVar
 
 import httpx
 
@@ -45,8 +45,27 @@ from wecom_app.wecom.client import WeComClient
 from wecom_app.wecom.msgaudit import MsgAuditAPI
 from wecom_app.wecom.tokens import CorpTokenProvider
 
-if TYPE_CHECKING:
-    from wecom_app.services import Services
+
+class _HasClient(Protocol):
+    @property
+    def client(self) -> WeComClient: ...
+
+
+class RunningServices(Protocol):
+    """What a runtime takes from the running services (``wecom_app.services.Services``),
+    named here so the archive does not import the container that builds it."""
+
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def secrets(self) -> SecretBox: ...
+    @property
+    def transport(self) -> httpx.AsyncBaseTransport | None: ...
+    @property
+    def kv_store(self) -> KV: ...
+    @property
+    def wecom(self) -> _HasClient: ...
+
 
 log = logging.getLogger(__name__)
 
@@ -350,7 +369,7 @@ async def enabled_corps() -> list[Corp]:
 _RUNTIMES: dict[int, ArchiveRuntime] = {}
 
 
-def runtime_for(services: Services) -> ArchiveRuntime:
+def runtime_for(services: RunningServices) -> ArchiveRuntime:
     """The archive runtime of a running services object (made on first use)."""
     key = id(services)
     runtime = _RUNTIMES.get(key)
@@ -371,7 +390,7 @@ def runtime_for(services: Services) -> ArchiveRuntime:
     return runtime
 
 
-async def close_runtime(services: Services) -> None:
+async def close_runtime(services: RunningServices) -> None:
     """Close the runtime of ``services`` (call from its shutdown)."""
     runtime = _RUNTIMES.pop(id(services), None)
     if runtime is not None:
