@@ -14,7 +14,7 @@ from wecom_app.consoles import web
 from wecom_app.consoles.admin import forms
 from wecom_app.consoles.admin.state import ADMIN, archive_view
 from wecom_app.consoles.web import Principal
-from wecom_app.protocol.archive import PrivateKeyError
+from wecom_app.protocol.archive.errors import PrivateKeyError
 from wecom_app.protocol.digits import is_digits
 from wecom_app.store.archive import ArchiveSettings
 

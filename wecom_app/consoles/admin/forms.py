@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.datastructures import FormData, UploadFile
 
-from wecom_app.protocol.archive import PrivateKeyError
+from wecom_app.protocol.archive.errors import PrivateKeyError
 
 
 def text(form: FormData, name: str, limit: int = 4096) -> str:

@@ -18,13 +18,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from wecom_app.archive.tokenise import initialise as initialise_tokeniser
 from wecom_app.consoles import web
 from wecom_app.protocol.digits import parse_id
 from wecom_app.search.access import AccessDenied, Viewer, viewer_for
 from wecom_app.search.alert_rules import RuleError
 from wecom_app.search.query import QueryError
 from wecom_app.search.service import Compliance, NotFound
+from wecom_app.text.tokenise import initialise as initialise_tokeniser
 
 PREFIX = "/console/compliance"
 COMPLIANCE = ("compliance",)
