@@ -8,7 +8,8 @@ in its own process.
 
 This process then pulls all of them with the product's puller — fetch, RSA, DecryptData,
 JSON, normalise, jieba, store (messages + media queue + recalls + consent + cursor, one
-transaction per batch) and the search index (``on_messages_stored``) — and, in the same
+transaction per batch) and the search index (``on_messages_stored``, the listener the
+root registers with the archive) — and, in the same
 run, times raw RSA decryption of the same records' random keys in one thread (before
 and after the ingest; the mean is the baseline, as other work on this shared 2-core
 machine shifts both).
@@ -189,12 +190,13 @@ async def ingest(
     import httpx
     from cryptography.hazmat.primitives import serialization
 
-    from wecom_app.archive.decode import DecodePool
+    from wecom_app.archive.decode_pool import DecodePool
     from wecom_app.archive.keys import add_key, set_archive_secret
-    from wecom_app.archive.puller import Puller, PullProgress
+    from wecom_app.archive.pull_report import PullProgress
+    from wecom_app.archive.puller import Puller
     from wecom_app.archive.sim_source import SimulatorArchiveSource
-    from wecom_app.archive.writer import _search_hook
     from wecom_app.kv import MemoryKV
+    from wecom_app.search.ingest import on_messages_stored
     from wecom_app.secretbox import SecretBox
     from wecom_app.store.archive import ArchiveMedia, ArchiveMessage
     from wecom_app.store.db import close_db, init_db
@@ -232,7 +234,7 @@ async def ingest(
     print(f"raw RSA (one thread), before: {rsa_before:,.0f} decryptions/s")
     ceiling_before = await asyncio.to_thread(all_cores_rsa_rate, pems, sample)
 
-    hook = _search_hook()
+    hook = on_messages_stored  # what the composition root registers with the archive
     hook_seconds = 0.0
 
     async def timed_hook(corp_pk: int, messages: Any) -> None:

@@ -267,7 +267,7 @@ async def build(url: str, msgs: Sequence[Msg]) -> dict[str, float]:
     """Migrate, store and index the corpus through the product's ingest code."""
     from tortoise.transactions import in_transaction
 
-    from wecom_app.archive.writer import fast_instance
+    from wecom_app.archive.bulk_sql import fast_instance
     from wecom_app.search.ingest import index_messages
     from wecom_app.store.archive import ArchiveMessage
     from wecom_app.store.db import db, dialect
@@ -572,10 +572,10 @@ def tantivy_index(
     """The same terms, filters and key in tantivy; the same queries, newest first."""
     import tantivy
 
-    from wecom_app.search.ingest import filter_terms
     from wecom_app.search.keys import preferred_key
     from wecom_app.search.query import AllOf, AnyOf, Phrase
-    from wecom_app.search.terms import index_terms
+    from wecom_app.text.message_terms import filter_terms
+    from wecom_app.text.terms import index_terms
 
     analyzer = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build()
     builder = tantivy.SchemaBuilder()

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from sidebar.service import encode
-from wecom_app.protocol import jsonin
+from wecom_app.consoles.bodies import read_json_object
 
 MAX_BODY = 64 * 1024
 FORBIDDEN = {"error": "forbidden"}
@@ -70,15 +70,11 @@ def no_store(response: Response) -> Response:
 
 
 async def read_json(request: Request) -> dict[str, Any]:
-    body = await request.body()
-    if len(body) > MAX_BODY:
-        raise BadBody("the request is too large")
-    try:
-        data = jsonin.loads_text(body or b"{}")
-    except (jsonin.NotText, jsonin.TooDeep) as exc:
-        raise BadBody(str(exc)) from None
-    except ValueError:
-        raise BadBody("the body is not JSON") from None
-    if not isinstance(data, dict):
-        raise BadBody("the body must be a JSON object")
-    return data
+    """The body as a JSON object (an empty body is ``{}``), or :class:`BadBody`."""
+    return await read_json_object(
+        request,
+        BadBody,
+        max_bytes=MAX_BODY,
+        empty_is_object=True,
+        not_object="the body must be a JSON object",
+    )

@@ -29,7 +29,7 @@ from typing import Any
 
 from sidebar import bundle
 from sidebar.sql import CONVERSATION, fetch, marks
-from wecom_app.archive.tokenise import words
+from wecom_app.text.tokenise import words
 
 REPLY_WINDOW = 600
 KEYWORD_WINDOW = 400

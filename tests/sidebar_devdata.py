@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from wecom_app.archive.tokenise import tokenise
 from wecom_app.store.archive import ArchiveConsent, ArchiveMessage
 from wecom_app.store.directory import (
     Customer,
@@ -34,6 +33,7 @@ from wecom_app.store.directory import (
 )
 from wecom_app.store.models import Corp, Employee
 from wecom_app.store.sidebar import QuickReply
+from wecom_app.text.tokenise import tokenise
 
 _BATCH = 1000
 

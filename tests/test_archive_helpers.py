@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.conftest import SECRET_KEY
-from wecom_app.archive.decode import DecodePool
+from wecom_app.archive.decode_pool import DecodePool
 from wecom_app.archive.keys import add_key, set_archive_secret
 from wecom_app.archive.puller import Backoff, Puller
 from wecom_app.archive.sim_source import SimulatorArchiveSource

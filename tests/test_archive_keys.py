@@ -32,7 +32,7 @@ from wecom_app.archive.keys import (
     load_key_material,
     set_archive_secret,
 )
-from wecom_app.protocol.archive import PrivateKeyError
+from wecom_app.protocol.archive.errors import PrivateKeyError
 from wecom_app.secretbox import SecretBox
 from wecom_app.simulator.archive import SimArchive
 from wecom_app.store.archive import ArchiveKey, ArchiveSettings

@@ -12,27 +12,24 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from wecom_app.protocol.archive import (
-    KNOWN_MSGTYPES,
-    BadChatData,
+from wecom_app.protocol.archive.bodies import KNOWN_MSGTYPES
+from wecom_app.protocol.archive.chatdata import BadChatData, ChatData, parse_chat_data
+from wecom_app.protocol.archive.errors import (
     BadRandomKey,
-    ChatData,
     ChatDataResponseError,
-    Direction,
     MalformedChatData,
     MalformedMessage,
     MissingKeyVersion,
-    Party,
     PrivateKeyError,
-    conversation_key,
+)
+from wecom_app.protocol.archive.keys import (
     decrypt_random_key,
     load_private_key,
     load_private_keys,
-    normalise_message,
-    parse_chat_data,
-    party_of,
     public_key_pem,
 )
+from wecom_app.protocol.archive.normalise import normalise_message
+from wecom_app.protocol.archive.records import Direction, Party, conversation_key, party_of
 
 
 @pytest.fixture(scope="module")

@@ -38,17 +38,16 @@ from wecom_app.archive.source import (
     MediaChecksumError,
     read_media,
 )
-from wecom_app.protocol.archive import (
+from wecom_app.protocol.archive.chatdata import BadChatData, ChatData
+from wecom_app.protocol.archive.errors import (
     ArchiveError,
-    ArchiveRecord,
-    BadChatData,
     BadRandomKey,
-    ChatData,
     MalformedMessage,
     MissingKeyVersion,
-    decrypt_random_key,
-    normalise_message,
 )
+from wecom_app.protocol.archive.keys import decrypt_random_key
+from wecom_app.protocol.archive.normalise import normalise_message
+from wecom_app.protocol.archive.records import ArchiveRecord
 from wecom_app.protocol.sdk_wire import (
     CHATDATA_PATH,
     MAX_MEDIA_CHUNK,

@@ -340,7 +340,7 @@ async def test_the_demo_gives_the_demo_org_an_archive(env: Env) -> None:
 
 
 async def test_the_demo_waits_for_a_media_job_that_holds_the_queue(env: Env) -> None:
-    from wecom_app.archive.puller import Lease
+    from wecom_app.archive.lease import Lease
     from wecom_app.demo.archive import enable_demo_archive
 
     archive_of(env.sim).orgs.pop(TEST_CORP_ID)
@@ -363,7 +363,8 @@ async def test_the_demo_waits_for_a_media_job_that_holds_the_queue(env: Env) -> 
 
 
 async def test_the_demo_waits_for_a_scheduled_pull_that_holds_the_tenant(env: Env) -> None:
-    from wecom_app.archive.puller import Lease, Puller
+    from wecom_app.archive.lease import Lease
+    from wecom_app.archive.puller import Puller
     from wecom_app.demo.archive import enable_demo_archive
 
     archive_of(env.sim).orgs.pop(TEST_CORP_ID)

@@ -17,6 +17,7 @@ import pytest
 from itsdangerous import URLSafeSerializer
 from starlette.responses import Response
 
+from sidebar.session import OAUTH_COOKIE, SESSION_COOKIE
 from tests.conftest import TEST_SUITE_ID
 from tests.test_console_support import (
     Browser,
@@ -310,6 +311,13 @@ def test_embedded_pages_get_a_cross_site_cookie(world: ConsoleWorld) -> None:
         console, web.Session(sid="s", csrf="c", exp=world.clock() + 60)
     )
     assert "samesite=lax" in console.headers["set-cookie"].lower()
+
+
+def test_embedded_pages_and_the_sidebar_api_use_distinct_cookies(world: ConsoleWorld) -> None:
+    # One session implementation serves both faces; each keeps its own cookie name.
+    names = {web.console(world.services).cookie, web.embedded(world.services).cookie}
+    assert len(names) == 2
+    assert not names & {SESSION_COOKIE, OAUTH_COOKIE}
 
 
 # -- roles ----------------------------------------------------------------------------------

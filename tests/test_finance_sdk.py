@@ -24,11 +24,11 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from wecom_app.archive.finance_sdk import (
+from wecom_app.archive.finance_sdk import FinanceSdkSource
+from wecom_app.archive.finance_sdk_library import (
     _PROTOTYPES,
     FinanceSdkLibrary,
     FinanceSdkLoadError,
-    FinanceSdkSource,
 )
 from wecom_app.archive.source import (
     ArchiveSdkError,
@@ -39,7 +39,8 @@ from wecom_app.archive.source import (
     Operation,
     read_media,
 )
-from wecom_app.protocol.archive import decrypt_random_key, normalise_message
+from wecom_app.protocol.archive.keys import decrypt_random_key
+from wecom_app.protocol.archive.normalise import normalise_message
 from wecom_app.simulator.archive_gen import generate_archive
 
 SOURCE = Path(__file__).parent / "fake_finance_sdk" / "fake_sdk.c"
@@ -535,7 +536,7 @@ async def test_the_runtime_pulls_through_the_sdk_and_destroys_its_handles(
     handles destroyed exactly once when the runtime closes."""
     from tests.conftest import make_settings
     from tests.test_archive_helpers import pem, rsa_key
-    from wecom_app.archive.decode import DecodePool
+    from wecom_app.archive.decode_pool import DecodePool
     from wecom_app.archive.keys import add_key, set_archive_secret
     from wecom_app.archive.runtime import ArchiveRuntime
     from wecom_app.kv import MemoryKV

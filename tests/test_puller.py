@@ -27,14 +27,16 @@ from tests.test_archive_helpers import (
     text_message,
 )
 from wecom_app.archive import writer
-from wecom_app.archive.decode import Decoded, DecodePool, Undecoded, finish, malformed_outcome
+from wecom_app.archive.decode import finish
+from wecom_app.archive.decode_pool import DecodePool
 from wecom_app.archive.keys import add_key
+from wecom_app.archive.outcomes import Decoded, Undecoded, malformed_outcome
 from wecom_app.archive.puller import Puller
 from wecom_app.archive.retry import retry_stored
 from wecom_app.archive.source import ArchiveSdkTimeout
 from wecom_app.archive.status import archive_status
 from wecom_app.kv import MemoryKV
-from wecom_app.protocol.archive import BadChatData, ChatDataBatch
+from wecom_app.protocol.archive.chatdata import BadChatData, ChatDataBatch
 from wecom_app.store.archive import (
     ArchiveConsent,
     ArchiveCursor,
@@ -74,12 +76,14 @@ async def test_a_pull_stores_the_log_exactly_once_in_order() -> None:
 
 
 async def test_pulled_messages_are_searchable_once_committed() -> None:
-    """With the real search index hook (wecom_app.search.ingest), in the same transaction."""
+    """With the real search index listener (wecom_app.search.ingest), in the same transaction."""
+    from wecom_app.runtime.wiring import listen_to_archive
     from wecom_app.search.backend import backend_for
     from wecom_app.store.db import db
 
+    listen_to_archive()  # what the composition root registers
     world = await make_world(count=300)
-    await world.pull(hook=None)  # None: the product's own hook
+    await world.pull(hook=None)  # None: the product's own listeners
     texts = [m.id for m in await stored(world.corp) if m.status == "ok" and m.text.strip()]
     assert texts
     conn = db()

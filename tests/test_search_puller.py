@@ -1,7 +1,8 @@
 """End to end with the archive puller: what it stores is findable, in the same commit.
 
-The puller (``wecom_app.archive``) calls ``on_messages_stored`` inside its batch
-transaction; here a simulated org's archive is pulled and then searched.
+The puller (``wecom_app.archive``) announces stored messages inside its batch
+transaction to ``on_messages_stored``, registered as a listener by the composition root;
+here a simulated org's archive is pulled and then searched.
 """
 
 from __future__ import annotations
@@ -12,18 +13,24 @@ import pytest
 
 from tests.test_archive_helpers import make_world, stored
 from tests.test_search_support import compliance_viewer
+from wecom_app.runtime.wiring import listen_to_archive
 from wecom_app.search.query import parse_query
 from wecom_app.search.request import SearchRequest
 from wecom_app.search.service import Compliance
-from wecom_app.search.terms import index_terms, runs
 from wecom_app.store.search import SearchDoc
+from wecom_app.text.terms import index_terms, runs
 
 pytestmark = pytest.mark.usefixtures("database")
 
 
+@pytest.fixture(autouse=True)
+def _search_listens_to_the_archive() -> None:
+    listen_to_archive()  # what the composition root registers
+
+
 async def test_pulled_messages_are_indexed_and_found() -> None:
     world = await make_world(count=600)
-    await world.pull(batch_size=250, hook=None)  # None: the product's own hook
+    await world.pull(batch_size=250, hook=None)  # None: the product's own listeners
     messages = await stored(world.corp)
     searchable = [m for m in messages if m.status == "ok" and index_terms(m.text)]
     assert len(searchable) > 100

@@ -19,7 +19,7 @@ from wecom_app.search.request import (
     parse_time,
 )
 from wecom_app.search.sqlite import fts5_query
-from wecom_app.search.terms import filter_term, index_terms, phrase_terms, runs
+from wecom_app.text.terms import filter_term, index_terms, phrase_terms, runs
 
 
 def test_jieba_would_miss_this_but_the_terms_do_not() -> None:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from wecom_app.commands import inbox as inbox_commands
 from wecom_app.commands import register_all
 from wecom_app.commands.environment import configure_logging, load_settings
+from wecom_app.runtime.wiring import listen_to_archive
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
@@ -122,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    listen_to_archive()  # the worker and the archive commands pull too (issue 12)
     result: int = args.func(args)
     return result
 

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 
 from tortoise.transactions import in_transaction
 
-from wecom_app.archive import writer
+from wecom_app.archive.consent_rows import record_consents
 from wecom_app.store.archive import ArchiveConsent, ArchivePermitUser
 from wecom_app.store.db import db
 from wecom_app.wecom.msgaudit import AgreeInfo, MsgAuditAPI
@@ -54,7 +54,7 @@ async def record(
         for s, u, st, at in items
         if s
     ]
-    return await writer.record_consents(db(), corp_pk, items, now or datetime.now(UTC))
+    return await record_consents(db(), corp_pk, items, now or datetime.now(UTC))
 
 
 async def on_approved(corp_pk: int, employee: str, customer: str, at: int) -> int:

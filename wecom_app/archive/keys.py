@@ -2,7 +2,7 @@
 
 The admin uploads one RSA key pair's public half to WeCom per ``publickey_ver`` and
 gives us the private half. Old messages keep needing old keys, so every version is
-kept. A key is checked when it is added (:func:`~wecom_app.protocol.archive.load_private_key`:
+kept. A key is checked when it is added (:func:`~wecom_app.protocol.archive.keys.load_private_key`:
 PEM, RSA, ≥ 2048 bits), stored as unencrypted PKCS#8 PEM sealed with ``SECRET_KEY``
 (purpose ``archive.private_key``), and known by the sha256 of its public key (DER), the
 fingerprint shown to admins and used to cache loaded keys in decoder processes.
@@ -20,7 +20,8 @@ from datetime import datetime
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from wecom_app.protocol.archive import PrivateKeyError, load_private_key
+from wecom_app.protocol.archive.errors import PrivateKeyError
+from wecom_app.protocol.archive.keys import load_private_key
 from wecom_app.secretbox import SecretBox
 from wecom_app.store.archive import ArchiveKey, ArchiveSettings
 from wecom_app.store.models import Corp
@@ -89,7 +90,7 @@ async def add_key(
 
     Adding the same key again changes nothing; a different key for a version that has
     one raises :class:`KeyConflict` unless ``replace`` (the admin uploaded the wrong key
-    the first time). Raises :class:`~wecom_app.protocol.archive.PrivateKeyError` with a
+    the first time). Raises :class:`~wecom_app.protocol.archive.errors.PrivateKeyError` with a
     message an admin can act on when the key is unusable.
     """
     if not 0 <= version <= MAX_VERSION:

@@ -31,31 +31,33 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
 
 from wecom_app.archive import writer
-from wecom_app.archive.decode import (
+from wecom_app.archive.decode import finish
+from wecom_app.archive.decode_pool import DecodePool
+from wecom_app.archive.gc_tuning import ingest_gc
+from wecom_app.archive.keys import KeyMaterial, load_key_material
+from wecom_app.archive.lease import Lease
+from wecom_app.archive.listeners import StoredListener
+from wecom_app.archive.outcomes import (
     Decoded,
-    DecodePool,
     NeedsDecrypt,
     Outcome,
     Undecoded,
-    finish,
     malformed_outcome,
     raw_record,
     undecoded,
 )
-from wecom_app.archive.gc_tuning import ingest_gc
-from wecom_app.archive.keys import KeyMaterial, load_key_material
+from wecom_app.archive.pull_report import PullProgress, PullReport
 from wecom_app.archive.source import ArchiveSdkError, ArchiveSource, Disposition
 from wecom_app.archive.sources import local_decryptor
 from wecom_app.kv import KV
-from wecom_app.protocol.archive import MAX_CHATDATA_LIMIT, ChatData, ChatDataBatch
+from wecom_app.protocol.archive.chatdata import MAX_CHATDATA_LIMIT, ChatData, ChatDataBatch
 from wecom_app.secretbox import SecretBox
 from wecom_app.store.archive import ArchiveCursor
 from wecom_app.store.models import Corp
@@ -74,45 +76,6 @@ RENEW_EVERY_S: Final = 15.0
 _Ahead = tuple[ChatDataBatch, "asyncio.Future[list[Outcome]]"] | BaseException
 
 
-@dataclass
-class PullProgress:
-    """Reported after each stored batch (the CLI's progress bar)."""
-
-    seq: int
-    stored: int
-    parked: int
-    failed: int
-    duplicates: int
-    batches: int
-    elapsed_s: float
-
-
-@dataclass
-class PullReport:
-    corp_id: str
-    started_seq: int = 0
-    seq: int = 0
-    batches: int = 0
-    stored: int = 0  # new rows of any status
-    ok: int = 0
-    parked: int = 0
-    failed: int = 0
-    duplicates: int = 0
-    media: int = 0
-    recalls: int = 0
-    skipped: bool = False  # another puller holds this tenant
-    error: str = ""
-    error_code: int = 0
-    elapsed_s: float = 0.0
-    more: bool = False  # stopped by max_batches before the end
-    parked_versions: set[int] = field(default_factory=set)
-    # Where the time went: waiting for fetch + decode of the next batch, and storing
-    # (one transaction per batch, the search index's hook included). The pipeline is
-    # balanced when neither dominates.
-    wait_s: float = 0.0
-    store_s: float = 0.0
-
-
 @dataclass(frozen=True)
 class Backoff:
     """Delays between retries of one call: base·2ⁿ capped, at most ``attempts`` tries."""
@@ -123,35 +86,6 @@ class Backoff:
 
     def delay(self, retry: int) -> float:
         return float(min(self.cap_s, self.base_s * 2**retry))
-
-
-class Lease:
-    """A renewable KV lease; :meth:`held` tells whether we still own it."""
-
-    def __init__(self, kv: KV, name: str, ttl_s: float) -> None:
-        self.kv = kv
-        self.key = "lease:" + name
-        self.ttl_s = ttl_s
-        self.token = secrets.token_hex(8)
-
-    async def acquire(self) -> bool:
-        return await self.kv.set_if_absent(self.key, self.token, ttl=self.ttl_s)
-
-    async def held(self) -> bool:
-        value = await self.kv.get(self.key)
-        return value == self.token.encode()
-
-    async def renew(self) -> bool:
-        # get-then-set is not atomic; the cursor's compare-and-set is what keeps two
-        # pullers from storing twice, the lease only keeps them from trying.
-        if not await self.held():
-            return False
-        await self.kv.set(self.key, self.token, ttl=self.ttl_s)
-        return True
-
-    async def release(self) -> None:
-        if await self.held():
-            await self.kv.delete(self.key)
 
 
 async def decrypt_here(source: ArchiveSource, outcome: NeedsDecrypt) -> Decoded | Undecoded:
@@ -179,7 +113,7 @@ class Puller:
         backoff: Backoff | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         on_progress: Callable[[PullProgress], None] | None = None,
-        hook: writer.StoredHook | None = None,
+        hook: StoredListener | None = None,
         lease_s: float = LEASE_S,
         ahead: int = AHEAD,
     ) -> None:

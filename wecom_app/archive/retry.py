@@ -17,14 +17,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from wecom_app.archive import writer
-from wecom_app.archive.decode import (
-    Decoded,
-    DecodePool,
-    NeedsDecrypt,
-    RawRecord,
-    Undecoded,
-)
+from wecom_app.archive.decode_pool import DecodePool
 from wecom_app.archive.keys import load_key_material
+from wecom_app.archive.listeners import StoredListener
+from wecom_app.archive.outcomes import Decoded, NeedsDecrypt, RawRecord, Undecoded
 from wecom_app.archive.puller import decrypt_here
 from wecom_app.archive.source import ArchiveSource
 from wecom_app.archive.sources import local_decryptor
@@ -81,7 +77,7 @@ async def retry_stored(
     media_max_bytes: int,
     statuses: Sequence[str] = ("parked",),
     chunk: int = 500,
-    hook: writer.StoredHook | None = None,
+    hook: StoredListener | None = None,
 ) -> RetryReport:
     """Decode rows of ``statuses`` again, with the keys stored now."""
     report = RetryReport()

@@ -21,19 +21,21 @@ import contextvars
 import logging
 import weakref
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Final, TypeVar
+from typing import Final, Protocol, TypeVar
 
 import httpx
 
 from wecom_app.archive import consent
-from wecom_app.archive.decode import DecodePool, shared_pool
+from wecom_app.archive.decode_pool import DecodePool, shared_pool
 from wecom_app.archive.keys import KeyInfo, add_key, archive_secret, key_versions
+from wecom_app.archive.lease import Lease
+from wecom_app.archive.listeners import StoredListener
 from wecom_app.archive.media import MediaDownloader, MediaReport
-from wecom_app.archive.puller import Lease, Puller, PullProgress, PullReport, record_error
+from wecom_app.archive.pull_report import PullProgress, PullReport
+from wecom_app.archive.puller import Puller, record_error
 from wecom_app.archive.retry import RetryReport, pending_versions, retry_stored
 from wecom_app.archive.source import ArchiveSdkError
 from wecom_app.archive.sources import ArchiveNotConfigured, SourcePool
-from wecom_app.archive.writer import StoredHook
 from wecom_app.config import Settings
 from wecom_app.kv import KV
 from wecom_app.secretbox import SecretBox
@@ -43,8 +45,27 @@ from wecom_app.wecom.client import WeComClient
 from wecom_app.wecom.msgaudit import MsgAuditAPI
 from wecom_app.wecom.tokens import CorpTokenProvider
 
-if TYPE_CHECKING:
-    from wecom_app.services import Services
+
+class _HasClient(Protocol):
+    @property
+    def client(self) -> WeComClient: ...
+
+
+class RunningServices(Protocol):
+    """What a runtime takes from the running services (``wecom_app.services.Services``),
+    named here so the archive does not import the container that builds it."""
+
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def secrets(self) -> SecretBox: ...
+    @property
+    def transport(self) -> httpx.AsyncBaseTransport | None: ...
+    @property
+    def kv_store(self) -> KV: ...
+    @property
+    def wecom(self) -> _HasClient: ...
+
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +86,7 @@ class ArchiveRuntime:
         decoder: DecodePool | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         debounce_s: float = DEBOUNCE_S,
-        hook: StoredHook | None = None,
+        hook: StoredListener | None = None,
     ) -> None:
         self.settings = settings
         self.box = box
@@ -348,7 +369,7 @@ async def enabled_corps() -> list[Corp]:
 _RUNTIMES: dict[int, ArchiveRuntime] = {}
 
 
-def runtime_for(services: Services) -> ArchiveRuntime:
+def runtime_for(services: RunningServices) -> ArchiveRuntime:
     """The archive runtime of a running services object (made on first use)."""
     key = id(services)
     runtime = _RUNTIMES.get(key)
@@ -369,7 +390,7 @@ def runtime_for(services: Services) -> ArchiveRuntime:
     return runtime
 
 
-async def close_runtime(services: Services) -> None:
+async def close_runtime(services: RunningServices) -> None:
     """Close the runtime of ``services`` (call from its shutdown)."""
     runtime = _RUNTIMES.pop(id(services), None)
     if runtime is not None:

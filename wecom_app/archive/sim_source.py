@@ -28,7 +28,7 @@ from wecom_app.archive.source import (
     check_fetch_args,
     parse_fetch_answer,
 )
-from wecom_app.protocol.archive import ChatDataBatch
+from wecom_app.protocol.archive.chatdata import ChatDataBatch
 from wecom_app.protocol.sdk_wire import (
     CHATDATA_PATH,
     FINISH_HEADER,

@@ -18,12 +18,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final, Protocol, runtime_checkable
 
-from wecom_app.protocol.archive import (
-    ChatDataBatch,
-    ChatDataResponseError,
-    MalformedChatData,
-    parse_chat_data,
-)
+from wecom_app.protocol.archive.chatdata import ChatDataBatch, parse_chat_data
+from wecom_app.protocol.archive.errors import ChatDataResponseError, MalformedChatData
 from wecom_app.protocol.sdk_wire import MAX_FETCH_LIMIT
 
 

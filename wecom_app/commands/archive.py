@@ -98,7 +98,7 @@ class CommandError(Exception):
 async def _run(settings: Settings, args: argparse.Namespace) -> int:
     from wecom_app.archive.runtime import close_runtime, runtime_for
     from wecom_app.archive.sources import ArchiveNotConfigured
-    from wecom_app.protocol.archive import PrivateKeyError
+    from wecom_app.protocol.archive.errors import PrivateKeyError
     from wecom_app.services import Services
 
     name = args.archive_command
@@ -107,7 +107,7 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
     decoder = None
     warming: asyncio.Task[None] | None = None
     if name == "pull":
-        from wecom_app.archive.decode import DecodePool, shared_pool
+        from wecom_app.archive.decode_pool import DecodePool, shared_pool
 
         decoder = shared_pool() if args.workers is None else DecodePool(args.workers)
         # Loading jieba (and starting decoder processes) takes a second or more: let it

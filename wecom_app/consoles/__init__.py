@@ -1,6 +1,8 @@
 """Admin and compliance consoles: server-rendered pages (Jinja2) and their JSON APIs.
 
-Each console module exposes ``routes(services) -> list[BaseRoute]``; the app mounts them.
+Handlers are plain module-level functions grouped by page (``admin/roles.py``,
+``compliance/search.py`` …); each page module ends with one ``routes(site)`` list, and
+:func:`routes` below mounts them all. :mod:`.web` is the facade page modules import.
 """
 
 from __future__ import annotations
@@ -16,11 +18,15 @@ if TYPE_CHECKING:
 
 
 def routes(services: Services) -> list[BaseRoute]:
-    from wecom_app.consoles import admin, compliance, transfers
+    from wecom_app.consoles import admin, auth, compliance, transfers, web
+    from wecom_app.path_ids import use_bounded_ids
 
-    collected: list[BaseRoute] = []
-    for module in (admin, compliance, transfers):
-        collected.extend(module.routes(services))
+    use_bounded_ids()  # the :int and :bigint ids in the paths below
+    site = web.console(services)
+    collected: list[BaseRoute] = [*auth.routes(site), web.static_mount()]
+    for page in (*admin.PAGES, *compliance.PAGES):
+        collected.extend(page.routes(site))
+    collected.extend(transfers.routes(services))
     # Compliance staff are told "the compliance console"; the short path people type
     # (and older links) lead to it rather than to a 404.
     collected += [

@@ -110,167 +110,186 @@ def _in_wecom_client(request: Request) -> bool:
     return "wxwork" in request.headers.get("user-agent", "").lower()
 
 
-def routes(services: Services) -> list[BaseRoute]:
-    site = web.console(services)
-    settings = services.settings
+def _sign_in_url(request: Request, app: str, via: str, state: str, corp: Corp | None) -> str:
+    """Where WeCom signs the visitor in: OAuth inside the client, else web (QR) login."""
+    settings = web.services_of(request).settings
     hosts = sign_in_hosts(settings)
     callback_url = settings.public_url + CALLBACK_PATH
-
-    async def login_page(request: Request) -> Response:
-        next_path = web.safe_next(request.query_params.get("next"), HOME, site.next_prefixes)
-        if await site.principal(request) is not None:
-            return RedirectResponse(next_path, status_code=303)
-        options = await login_options(settings, request.query_params.get("corp", ""))
-        in_client = _in_wecom_client(request)
-        if in_client and len(options) == 1:
-            query = urlencode({"app": options[0].app, "via": "oauth", "next": next_path})
-            return RedirectResponse(f"/console/login/start?{query}", status_code=302)
-        return web.render(
-            request,
-            "login.html",
-            {
-                "options": options,
-                "next": next_path,
-                "in_client": in_client,
-                "ask_corp": settings.self_built is None,
-                "suite": settings.suite is not None,
-            },
+    if corp is None:  # the suite
+        suite_id = settings.suite.suite_id if settings.suite is not None else ""
+        if via == "oauth":
+            return authorize_url(suite_id, callback_url, state, base=hosts.authorize)
+        return web_login_url(
+            login_type="ServiceApp",
+            appid=suite_id,
+            redirect_uri=callback_url,
+            state=state,
+            base=hosts.web_login,
         )
+    if via == "oauth":
+        return authorize_url(
+            corp.corp_id, callback_url, state, agentid=corp.agent_id, base=hosts.authorize
+        )
+    return web_login_url(
+        login_type="CorpApp",
+        appid=corp.corp_id,
+        agentid=corp.agent_id,
+        redirect_uri=callback_url,
+        state=state,
+        base=hosts.web_login,
+    )
 
-    async def login_start(request: Request) -> Response:
-        params = request.query_params
-        app = params.get("app", "")
-        via = params.get("via", "qr")
-        next_path = web.safe_next(params.get("next"), HOME, site.next_prefixes)
-        if via not in ("qr", "oauth"):
-            raise web.BadRequest("Unknown sign-in method.")
-        if app == "suite":
-            suite = settings.suite
-            if suite is None:
-                raise web.NotFound("This deployment has no third-party app.")
-            state = await site.new_state(request, "login", {"app": app, "next": next_path})
-            if via == "oauth":
-                url = authorize_url(suite.suite_id, callback_url, state, base=hosts.authorize)
-            else:
-                url = web_login_url(
-                    login_type="ServiceApp",
-                    appid=suite.suite_id,
-                    redirect_uri=callback_url,
-                    state=state,
-                    base=hosts.web_login,
-                )
-            return RedirectResponse(url, status_code=302)
-        if app.startswith("corp:"):
-            corp = await _self_built_corp(app[len("corp:") :])
-            if corp is None or not corp.agent_id:
-                raise web.NotFound("No such organisation uses this deployment's own app.")
-            state = await site.new_state(request, "login", {"app": app, "next": next_path})
-            if via == "oauth":
-                url = authorize_url(
-                    corp.corp_id, callback_url, state, agentid=corp.agent_id, base=hosts.authorize
-                )
-            else:
-                url = web_login_url(
-                    login_type="CorpApp",
-                    appid=corp.corp_id,
-                    agentid=corp.agent_id,
-                    redirect_uri=callback_url,
-                    state=state,
-                    base=hosts.web_login,
-                )
-            return RedirectResponse(url, status_code=302)
+
+async def login_page(request: Request) -> Response:
+    site = web.site_of(request)
+    settings = web.services_of(request).settings
+    next_path = web.safe_next(request.query_params.get("next"), HOME, site.next_prefixes)
+    if await site.principal(request) is not None:
+        return RedirectResponse(next_path, status_code=303)
+    options = await login_options(settings, request.query_params.get("corp", ""))
+    in_client = _in_wecom_client(request)
+    if in_client and len(options) == 1:
+        query = urlencode({"app": options[0].app, "via": "oauth", "next": next_path})
+        return RedirectResponse(f"/console/login/start?{query}", status_code=302)
+    return web.render(
+        request,
+        "login.html",
+        {
+            "options": options,
+            "next": next_path,
+            "in_client": in_client,
+            "ask_corp": settings.self_built is None,
+            "suite": settings.suite is not None,
+        },
+    )
+
+
+async def login_start(request: Request) -> Response:
+    site = web.site_of(request)
+    params = request.query_params
+    app = params.get("app", "")
+    via = params.get("via", "qr")
+    next_path = web.safe_next(params.get("next"), HOME, site.next_prefixes)
+    if via not in ("qr", "oauth"):
+        raise web.BadRequest("Unknown sign-in method.")
+    corp: Corp | None = None
+    if app == "suite":
+        if web.services_of(request).settings.suite is None:
+            raise web.NotFound("This deployment has no third-party app.")
+    elif app.startswith("corp:"):
+        corp = await _self_built_corp(app[len("corp:") :])
+        if corp is None or not corp.agent_id:
+            raise web.NotFound("No such organisation uses this deployment's own app.")
+    else:
         raise web.BadRequest("Choose how to sign in.")
+    state = await site.new_state(request, "login", {"app": app, "next": next_path})
+    return RedirectResponse(_sign_in_url(request, app, via, state, corp), status_code=302)
 
-    async def oauth_callback(request: Request) -> Response:
-        params = request.query_params
-        pending = await site.take_state(request, "login", params.get("state", ""))
-        code = params.get("code", "")
-        if not code:
-            raise web.BadRequest("WeCom did not confirm the sign-in (it was cancelled).")
-        app = pending.get("app", "")
-        corp_id, userid = await identify(services, app, code)
-        corp = await Corp.filter(corp_id=corp_id, status__in=("active", "disconnected")).first()
-        expected_mode = "suite" if app == "suite" else "self_built"
-        if corp is None or corp.mode != expected_mode:
-            return web.render(
-                request,
-                "error.html",
-                {
-                    "status": 403,
-                    "code": "not_installed",
-                    "message": "Your organisation has not installed this app yet.",
-                    "install": settings.suite is not None,
-                },
-                status_code=403,
-            )
-        granted = await roles.effective_roles(settings, corp, userid)
-        await site.sign_in(request, corp.corp_id, userid, granted)
-        log.info(
-            "console sign-in: corp %s member %s roles %s", corp.corp_id, userid, sorted(granted)
+
+def _not_installed(request: Request) -> Response:
+    return web.render(
+        request,
+        "error.html",
+        {
+            "status": 403,
+            "code": "not_installed",
+            "message": "Your organisation has not installed this app yet.",
+            "install": web.services_of(request).settings.suite is not None,
+        },
+        status_code=403,
+    )
+
+
+async def oauth_callback(request: Request) -> Response:
+    site = web.site_of(request)
+    services = web.services_of(request)
+    params = request.query_params
+    pending = await site.take_state(request, "login", params.get("state", ""))
+    code = params.get("code", "")
+    if not code:
+        raise web.BadRequest("WeCom did not confirm the sign-in (it was cancelled).")
+    app = pending.get("app", "")
+    corp_id, userid = await identify(services, app, code)
+    corp = await Corp.filter(corp_id=corp_id, status__in=("active", "disconnected")).first()
+    expected_mode = "suite" if app == "suite" else "self_built"
+    if corp is None or corp.mode != expected_mode:
+        return _not_installed(request)
+    granted = await roles.effective_roles(services.settings, corp, userid)
+    await site.sign_in(request, corp.corp_id, userid, granted)
+    log.info("console sign-in: corp %s member %s roles %s", corp.corp_id, userid, sorted(granted))
+    return RedirectResponse(
+        web.safe_next(pending.get("next"), HOME, site.next_prefixes), status_code=303
+    )
+
+
+async def logout(request: Request) -> Response:
+    await web.site_of(request).sign_out(request)
+    return web.redirect(LOGIN_PATH, notice="signed_out")
+
+
+def _require_suite(request: Request) -> None:
+    if web.services_of(request).settings.suite is None:
+        raise web.NotFound("This deployment has no third-party app to install.")
+
+
+async def install_page(request: Request) -> Response:
+    _require_suite(request)
+    return web.render(request, "install.html", {})
+
+
+async def install_start(request: Request) -> Response:
+    _require_suite(request)
+    services = web.services_of(request)
+    form = await request.form()
+    test_install = form.get("test_install") in ("1", "on", "true")
+    state = await web.site_of(request).new_state(request, "install", {})
+    try:
+        url = await install_link(
+            services,
+            redirect_uri=services.settings.public_url + INSTALL_RETURN_PATH,
+            state=state,
+            test_install=test_install,
         )
-        return RedirectResponse(
-            web.safe_next(pending.get("next"), HOME, site.next_prefixes), status_code=303
+    except SuiteTicketMissing:
+        raise web.Unavailable(
+            "WeCom has not sent the suite ticket yet (it does every 10 minutes). "
+            "Check the suite's command callback URL and try again shortly."
+        ) from None
+    except (WeComError, NoAccess, InstallError) as exc:
+        log.warning("install link failed: %s", exc)
+        raise web.Unavailable("WeCom refused to start the installation; try again.") from None
+    return RedirectResponse(url, status_code=303)
+
+
+async def install_return(request: Request) -> Response:
+    _require_suite(request)
+    auth_code = request.query_params.get("auth_code", "")
+    if not auth_code:
+        raise web.BadRequest("WeCom did not finish the installation.")
+    # The code is WeCom's proof of an install, so it is exchanged whatever the state
+    # says (the exchange is idempotent; a marketplace install also pushes it). Only
+    # the browser that started the install learns which org it was.
+    from_here = True
+    try:
+        await web.site_of(request).take_state(
+            request, "install", request.query_params.get("state", "")
         )
+    except web.Forbidden:
+        from_here = False
+    try:
+        corp = await complete_install(web.services_of(request), auth_code, source="redirect")
+    except InstallError as exc:
+        raise web.Unavailable(f"The installation did not complete: {exc}.") from None
+    except WeComError as exc:
+        log.warning("install exchange failed: %s", exc)
+        raise web.BadRequest(
+            "WeCom did not accept the installation code (it is valid for 10 minutes "
+            "and only once). Install again from WeCom's admin."
+        ) from None
+    return web.render(request, "install_done.html", {"corp": corp if from_here else None})
 
-    async def logout(request: Request) -> Response:
-        await site.sign_out(request)
-        return web.redirect(LOGIN_PATH, notice="signed_out")
 
-    async def install_page(request: Request) -> Response:
-        if settings.suite is None:
-            raise web.NotFound("This deployment has no third-party app to install.")
-        return web.render(request, "install.html", {})
-
-    async def install_start(request: Request) -> Response:
-        if settings.suite is None:
-            raise web.NotFound("This deployment has no third-party app to install.")
-        form = await request.form()
-        test_install = form.get("test_install") in ("1", "on", "true")
-        state = await site.new_state(request, "install", {})
-        try:
-            url = await install_link(
-                services,
-                redirect_uri=settings.public_url + INSTALL_RETURN_PATH,
-                state=state,
-                test_install=test_install,
-            )
-        except SuiteTicketMissing:
-            raise web.Unavailable(
-                "WeCom has not sent the suite ticket yet (it does every 10 minutes). "
-                "Check the suite's command callback URL and try again shortly."
-            ) from None
-        except (WeComError, NoAccess, InstallError) as exc:
-            log.warning("install link failed: %s", exc)
-            raise web.Unavailable("WeCom refused to start the installation; try again.") from None
-        return RedirectResponse(url, status_code=303)
-
-    async def install_return(request: Request) -> Response:
-        if settings.suite is None:
-            raise web.NotFound("This deployment has no third-party app to install.")
-        params = request.query_params
-        auth_code = params.get("auth_code", "")
-        if not auth_code:
-            raise web.BadRequest("WeCom did not finish the installation.")
-        # The code is WeCom's proof of an install, so it is exchanged whatever the state
-        # says (the exchange is idempotent; a marketplace install also pushes it). Only
-        # the browser that started the install learns which org it was.
-        from_here = True
-        try:
-            await site.take_state(request, "install", params.get("state", ""))
-        except web.Forbidden:
-            from_here = False
-        try:
-            corp = await complete_install(services, auth_code, source="redirect")
-        except InstallError as exc:
-            raise web.Unavailable(f"The installation did not complete: {exc}.") from None
-        except WeComError as exc:
-            log.warning("install exchange failed: %s", exc)
-            raise web.BadRequest(
-                "WeCom did not accept the installation code (it is valid for 10 minutes "
-                "and only once). Install again from WeCom's admin."
-            ) from None
-        return web.render(request, "install_done.html", {"corp": corp if from_here else None})
-
+def routes(site: web.Web) -> list[BaseRoute]:
     return [
         site.public(LOGIN_PATH, login_page),
         site.public("/console/login/start", login_start),

@@ -36,7 +36,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from wecom_app.protocol.archive import MAX_CHATDATA_LIMIT
+from wecom_app.protocol.archive.chatdata import MAX_CHATDATA_LIMIT
 
 SCHEME_INFO: Final = b"wecom-app simulator chat archive v1"
 SCHEME_VERSION: Final = 2

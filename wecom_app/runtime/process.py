@@ -20,6 +20,7 @@ from wecom_app.archive.runtime import close_runtime, runtime_for
 from wecom_app.jobs import register_jobs
 from wecom_app.jobs.scheduler import Scheduler
 from wecom_app.metrics import Gauge, LabelValues
+from wecom_app.runtime.wiring import listen_to_archive
 from wecom_app.services import Services
 from wecom_app.store import inbox
 
@@ -70,6 +71,7 @@ class Runtime:
         if self._started:
             return
         services = self.services
+        listen_to_archive()  # before anything of this process pulls the archive
         await services.start()
         # Scheduled pulls cancelled and SDK handles destroyed when the services stop.
         services.add_closer(partial(close_runtime, services))

@@ -2,7 +2,7 @@
 
 The index:
 
-* :mod:`~wecom_app.search.terms` — text → index terms (CJK bigrams, digit trigrams,
+* :mod:`~wecom_app.text.terms` — text → index terms (CJK bigrams, digit trigrams,
   whole Latin words), shared by indexing, querying, highlighting and alert rules;
 * :mod:`~wecom_app.search.query` — the query language (pure): text → match expression;
 * :mod:`~wecom_app.search.request` — a whole search: filters, sort, page, keyset cursor;

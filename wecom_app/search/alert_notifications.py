@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Final
 
 from wecom_app.search.access import COMPLIANCE, viewer_for, visible_employees
 from wecom_app.search.alert_rules import RuleError
-from wecom_app.search.ingest import employees_of
 from wecom_app.store.archive import ArchiveMessage
 from wecom_app.store.directory import ConsoleRole
 from wecom_app.store.models import Corp, Employee
 from wecom_app.store.search import Alert, AlertNotification
+from wecom_app.text.message_terms import employees_of
 
 if TYPE_CHECKING:
     from wecom_app.services import Services

@@ -18,10 +18,10 @@ from wecom_app.search.alert_rules import compile_pattern, create_rule
 from wecom_app.search.alerts import acknowledge as acknowledge_alert
 from wecom_app.search.guard import Guard
 from wecom_app.search.highlight import mark, spans
-from wecom_app.search.ingest import employees_of
 from wecom_app.search.messages import load_messages
 from wecom_app.search.query import QueryError, parse_query
 from wecom_app.store.search import Alert, AlertRule
+from wecom_app.text.message_terms import employees_of
 
 
 async def alerts(

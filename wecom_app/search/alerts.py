@@ -40,7 +40,8 @@ async def evaluate_alerts(
     conn: BaseDBAsyncClient | None = None,
 ) -> list[Alert]:
     """Check the tenant's enabled rules on ``messages``; returns the new alerts."""
-    from wecom_app.search.ingest import _fill_ids, employees_of, text_terms
+    from wecom_app.store.archive import fill_message_ids as _fill_ids
+    from wecom_app.text.message_terms import employees_of, text_terms
 
     conn = conn or db()
     rules = await AlertRule.filter(corp_id=corp_pk, enabled=True).using_db(conn)

@@ -13,8 +13,8 @@ from typing import Any
 
 from wecom_app.search import audit as audit_log
 from wecom_app.search.access import AccessDenied, Viewer, visible_employees
-from wecom_app.search.ingest import employees_of
 from wecom_app.search.messages import MessageView
+from wecom_app.text.message_terms import employees_of
 
 
 class Guard:

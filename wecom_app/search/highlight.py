@@ -1,6 +1,6 @@
 """Highlighted snippets: where the query's words occur in a message (pure).
 
-Spans are found with the index's own semantics (:mod:`wecom_app.search.terms`): a
+Spans are found with the index's own semantics (:mod:`wecom_app.text.terms`): a
 Chinese or digit run of the query inside a run of the message, Latin words whole, and
 several runs in a row for a phrase. The snippet is HTML with every piece of the
 message escaped and only our ``<mark>`` tags unescaped.
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from markupsafe import Markup, escape
 
 from wecom_app.search.query import Phrase
-from wecom_app.search.terms import Run, runs
+from wecom_app.text.terms import Run, runs
 
 SNIPPET_CHARS = 160
 LEAD_CHARS = 40

@@ -20,8 +20,8 @@ from wecom_app.search.index import Hit, Plan
 from wecom_app.search.keys import time_range
 from wecom_app.search.messages import MessageView, attach_media, load_hits, names_for
 from wecom_app.search.request import Cursor, Filters, SearchRequest
-from wecom_app.search.terms import filter_term
 from wecom_app.store.db import db
+from wecom_app.text.terms import filter_term
 
 COUNT_CAP: Final = 1000
 

@@ -4,7 +4,7 @@ SQLite FTS5 (:mod:`wecom_app.search.sqlite`) and PostgreSQL tsvector + GIN
 (:mod:`wecom_app.search.postgres`); :func:`wecom_app.search.backend.backend_for` picks
 one for a connection. This module imports neither engine, so they can import it.
 
-Both index the same terms (:mod:`wecom_app.search.terms`) under the same key
+Both index the same terms (:mod:`wecom_app.text.terms`) under the same key
 (:mod:`wecom_app.search.keys`) and answer the same :class:`Plan`, so one test suite runs
 every query case against both. The hot path is raw SQL on the current connection (the
 transaction's, inside ``in_transaction()``): no ORM objects are built for index rows.

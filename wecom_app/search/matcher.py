@@ -2,7 +2,7 @@
 
 Alert rules of kind ``words`` are queries: a message fires a rule exactly when a search
 for that line would find it, because both go through the same terms
-(:mod:`wecom_app.search.terms`) and the same phrases.
+(:mod:`wecom_app.text.terms`) and the same phrases.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ the tenant filter, the time range and the order at once) and ``tsv``, GIN-indexe
 holds the same terms as SQLite's index, with their positions, so phrases are ``<->``
 chains. The tsvector is
 written as a literal built here (``'term':position``), not parsed by ``to_tsvector``:
-the terms were already decided by :mod:`wecom_app.search.terms`, and a text-search
+the terms were already decided by :mod:`wecom_app.text.terms`, and a text-search
 parser or configuration (which differ between servers and locales) cannot change them.
 Filter terms are lexemes without positions in the same tsvector, so "employee X" is a
 GIN lookup too. A page::

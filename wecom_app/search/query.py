@@ -8,7 +8,7 @@
     13812345678  AB-1234     numbers and product codes, also in part (``5678``)
 
 A word is found wherever its characters occur in a message (Chinese and digits as
-substrings, Latin words whole; see :mod:`wecom_app.search.terms`). Jieba cuts a Chinese
+substrings, Latin words whole; see :mod:`wecom_app.text.terms`). Jieba cuts a Chinese
 word into the words that must all occur; single characters stick to their neighbour
 (``加微信`` is searched as written, not as ``加`` AND ``微信``), and a word of one
 character on its own finds every message containing it.
@@ -26,14 +26,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
-from wecom_app.archive.tokenise import words as jieba_words
-from wecom_app.search.terms import (
+from wecom_app.text.terms import (
     Run,
     iter_cjk_segments,
     phrase_terms,
     run_query_terms,
     runs,
 )
+from wecom_app.text.tokenise import words as jieba_words
 
 MAX_QUERY_CHARS: Final = 256
 MAX_CLAUSES: Final = 16

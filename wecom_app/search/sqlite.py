@@ -1,7 +1,7 @@
 """SQLite FTS5 backend (the embedded default).
 
 ``search_fts`` is a contentless FTS5 table (``tokenize='ascii'``: terms are split at
-ASCII spaces, everything else was decided by :mod:`wecom_app.search.terms`). It has no
+ASCII spaces, everything else was decided by :mod:`wecom_app.text.terms`). It has no
 prefix index: one would double the indexing time and add half to the index, for the
 rare search of a single character (``钱``: all bigrams starting with it), which costs
 about 6 ms on 200k messages without it (measured). Its ``rowid`` is the tenant/time

@@ -7,12 +7,16 @@ advances in the same transaction as the messages it covers: no gap, no duplicate
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from tortoise import fields
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.models import Model
 
+from wecom_app.store.db import dialect
 from wecom_app.store.models import Corp
+from wecom_app.store.sql import in_list, rows_of
 
 
 class ArchiveKey(Model):
@@ -205,3 +209,31 @@ class ArchivePermitUser(Model):
     class Meta:
         table = "archive_permit_users"
         unique_together = (("corp", "userid"),)
+
+
+async def fill_message_ids(
+    conn: BaseDBAsyncClient, corp_pk: int, messages: Sequence[ArchiveMessage]
+) -> None:
+    """Set the ids of ``messages`` that have none, looked up by msgid (``bulk_create``
+    does not give ids back on every database)."""
+    missing = [m for m in messages if getattr(m, "id", None) is None]
+    if not missing:
+        return
+    by_msgid = {m.msgid: m for m in missing}
+    msgids = list(by_msgid)
+    for start in range(0, len(msgids), 500):
+        chunk = msgids[start : start + 500]
+        if dialect(conn) == "postgres":
+            result = await conn.execute_query(
+                "SELECT id, msgid FROM archive_messages WHERE corp_id = $1 "
+                "AND msgid = ANY($2::text[])",
+                [corp_pk, chunk],
+            )
+        else:
+            result = await conn.execute_query(
+                "SELECT id, msgid FROM archive_messages WHERE corp_id = ? AND msgid IN "
+                + in_list(2, len(chunk), conn),
+                [corp_pk, *chunk],
+            )
+        for row in rows_of(result):
+            by_msgid[str(row[1])].id = int(row[0])

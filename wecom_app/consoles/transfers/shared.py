@@ -12,7 +12,7 @@ from wecom_app.store.transfer import TransferPlan
 from wecom_app.transfer import PlanError, TransferService
 
 if TYPE_CHECKING:
-    from wecom_app.services import Services
+    pass
 
 ADMIN = ("admin",)
 API = "/console/api/transfers"
@@ -21,16 +21,8 @@ PLAN_API = f"{API}/plans/{{plan_id:int}}"
 PLAN_PAGE = f"{PAGES}/{{plan_id:int}}"
 
 
-def services_of(request: Request) -> Services:
-    """The running services (the app keeps them in ``app.state``).
-
-    A local stand-in for ``web.services_of``, which the consoles facade is to provide."""
-    services: Services = request.app.state.services
-    return services
-
-
 def transfer_service(request: Request) -> TransferService:
-    return TransferService.of(services_of(request))
+    return TransferService.of(web.services_of(request))
 
 
 def fail(exc: PlanError) -> web.WebError:

@@ -8,7 +8,7 @@ a tenth of the archive's per-message budget, and it loads in 0.1 s and 40 MB ins
 of 0.9 s and 90 MB. It differs from Python jieba only on ASCII compounds joined by
 ``.``, ``-`` or ``_`` (``work.weixin.qq.com``, ``138-1234-5678``, ``hello_world``),
 which it keeps as one token where Python jieba breaks them apart; search does not rest
-on either (see :mod:`wecom_app.search.terms`).
+on either (see :mod:`wecom_app.text.terms`).
 
 :func:`tokenise` uses the *search* mode: it yields the words of the default mode plus
 the dictionary words inside long ones (``中华人民共和国`` → ``中华 华人 人民 共和 共和国

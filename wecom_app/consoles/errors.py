@@ -1,0 +1,49 @@
+"""Errors a console or sidebar endpoint may raise; the route wrappers (:mod:`.guards`)
+turn each into its status: a login redirect, a 403 page, or JSON for an API."""
+
+from __future__ import annotations
+
+
+class WebError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class BadRequest(WebError):
+    pass
+
+
+class Unauthorized(WebError):
+    status = 401
+    code = "not_signed_in"
+
+
+class Forbidden(WebError):
+    status = 403
+    code = "forbidden"
+
+
+class CsrfFailed(Forbidden):
+    code = "csrf"
+
+
+class NoRole(Forbidden):
+    """Signed in, but without a role that opens this page."""
+
+    code = "no_access"
+
+
+class Unavailable(WebError):
+    """WeCom (or another service we need) did not answer as needed; try again later."""
+
+    status = 503
+    code = "unavailable"
+
+
+class NotFound(WebError):
+    status = 404
+    code = "not_found"
