@@ -70,7 +70,7 @@ class Barrier:
                 asyncio.create_task(self.b_read.wait()),
                 asyncio.create_task(someone_waits_on_a_lock(self.database_url)),
             ]
-            done, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            _, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
             for task in pending:
                 task.cancel()
         elif employee.name == "older":  # worker B, having read and compared
@@ -113,7 +113,7 @@ async def test_two_workers_never_let_an_older_event_overwrite_a_newer_one(
     a = asyncio.create_task(run_a())
     await asyncio.wait_for(barrier.a_at_write.wait(), 10)
     b = asyncio.create_task(worker_b.run_once())
-    assert await asyncio.wait_for(asyncio.gather(a, b), 20) == [1, 1]
+    assert list(await asyncio.wait_for(asyncio.gather(a, b), 20)) == [1, 1]
 
     employee = await Employee.get(corp__corp_id=TEST_CORP_ID, userid="u1")
     assert (employee.name, employee.last_event_time) == ("newer", T0 + 200)

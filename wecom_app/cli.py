@@ -15,6 +15,9 @@ from wecom_app.commands.environment import configure_logging, load_settings
 if TYPE_CHECKING:
     from starlette.applications import Starlette
 
+    from wecom_app.config import Settings
+    from wecom_app.services import Services
+
 
 def freeze_after_startup(app: Starlette) -> None:
     """Once the app has started, move what startup built (modules, classes, the app, its
@@ -55,15 +58,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def worker_services(settings: Settings, *, burst: bool) -> Services:
+    """A ``wecom-app worker`` process's services: it runs its own inbox worker (below)
+    and the scheduled jobs — unless in burst mode (apply what is due, then exit)."""
+    from wecom_app.services import Services
+
+    return Services(settings, run_worker=False, run_jobs=not burst)
+
+
 def cmd_worker(args: argparse.Namespace) -> int:
     from wecom_app.runtime import Runtime
-    from wecom_app.services import Services
 
     settings = load_settings()
     configure_logging(settings)
 
     async def run() -> int:
-        async with Runtime(Services(settings, run_worker=False)) as runtime:
+        async with Runtime(worker_services(settings, burst=args.burst)) as runtime:
             worker = runtime.build_worker()
             if args.burst:
                 count = await worker.drain()
@@ -103,7 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--no-worker", action="store_true", help="do not apply inbox events here")
     serve.set_defaults(func=cmd_serve)
 
-    worker = sub.add_parser("worker", help="apply inbox events (run several on PostgreSQL)")
+    worker = sub.add_parser(
+        "worker", help="apply inbox events and run the scheduled jobs (run several on PostgreSQL)"
+    )
     worker.add_argument("--burst", action="store_true", help="apply what is due, then exit")
     worker.set_defaults(func=cmd_worker)
 

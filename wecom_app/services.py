@@ -47,6 +47,9 @@ class Services:
     # Does this process run background work (the inbox worker, the scheduled jobs)?
     # None: as the settings say (``INBOX_WORKER``); see :meth:`runs_background_work`.
     run_worker: bool | None = None
+    # Does this process run the scheduled jobs? None: where it runs the inbox worker
+    # (``wecom-app worker`` says True with its own worker; see :meth:`runs_jobs`).
+    run_jobs: bool | None = None
     manage_db: bool = True
     metrics: Metrics = field(default_factory=Metrics)
     # WeCom's HTTP transport: None for the network, the simulator's ASGI app in tests.
@@ -74,6 +77,11 @@ class Services:
 
     def runs_background_work(self) -> bool:
         return self.settings.inbox_worker if self.run_worker is None else self.run_worker
+
+    def runs_jobs(self) -> bool:
+        """Scheduled jobs run here (at most once per interval across all processes that
+        run them: :mod:`wecom_app.jobs.scheduler`)."""
+        return self.runs_background_work() if self.run_jobs is None else self.run_jobs
 
     # -- hooks the composition root connects -------------------------------------------
 
