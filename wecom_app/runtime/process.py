@@ -71,6 +71,7 @@ class Runtime:
             return
         services = self.services
         await services.start()
+        self.resolver.follow(services.kv_store)
         # Scheduled pulls cancelled and SDK handles destroyed when the services stop.
         services.add_closer(partial(close_runtime, services))
         self.writer.start()

@@ -40,6 +40,7 @@ from wecom_app.wecom.errors import (
 )
 from wecom_app.wecom.ratelimit import RateLimit, RateLimiter
 from wecom_app.wecom.redact import install_httpx_log_filter, redact_text, sensitive_values
+from wecom_app.wecom.shared_limit import SharedRateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +101,7 @@ class WeComClient:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         rng: Callable[[], float] = random.random,
+        shared_limiter: SharedRateLimiter | None = None,
     ) -> None:
         install_httpx_log_filter()
         self.base_url = base_url.rstrip("/")
@@ -108,6 +110,8 @@ class WeComClient:
         )
         self.retry = retry or RetryPolicy()
         self._limiter = RateLimiter(rate_limit or RateLimit(), clock)
+        # Across processes (Redis), per corp per API and per egress IP per API.
+        self._shared_limiter = shared_limiter
         self._max_concurrency = max_concurrency_per_corp
         self._semaphores: dict[str, asyncio.Semaphore] = {}
         self._sleep = sleep
@@ -239,6 +243,8 @@ class WeComClient:
         secrets: list[str],
     ) -> JSONObject:
         await self._limiter.acquire((scope, path), self._sleep)
+        if self._shared_limiter is not None:
+            await self._shared_limiter.acquire((scope, path), self._sleep)
         content = None
         headers = None
         if json is not None:
