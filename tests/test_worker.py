@@ -465,6 +465,7 @@ def cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database_url: str) 
     monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("SECRET_KEY", SECRET_KEY)
+    monkeypatch.setenv("SINGLE_PROCESS", "1")  # one command at a time, no Redis
     asyncio.run(_reset(database_url))
     yield database_url
     asyncio.run(_reset(database_url))
