@@ -8,7 +8,11 @@
   (指令回调) still names the suite id, so the suite id is accepted on GET as well.
 * ``/callbacks/corp/{corp_id}``: that self-built corp's token/key; receive id = corp id.
 
-Lookups are cached in memory: this runs on every callback.
+Lookups are cached in memory: this runs on every callback. A tenant change in this
+process clears the cache at once (:meth:`EndpointResolver.invalidate`); one in another
+process bumps a shared version key (:func:`wecom_app.tenants.announce_change`), which
+the resolver reads at most once a second and on a change forgets everything — so a
+rotated key or a new self-built org is accepted everywhere within about a second.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from dataclasses import dataclass
 
 from wecom_app import tenants
 from wecom_app.config import Settings
+from wecom_app.kv import KV
 from wecom_app.protocol.crypto import CallbackCrypto
 from wecom_app.secretbox import SecretBox
 from wecom_app.store.models import Corp
@@ -60,7 +65,13 @@ class EndpointResolver:
         *,
         ttl_seconds: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
+        kv: KV | None = None,
+        version_poll_s: float = 1.0,
     ) -> None:
+        self._kv = kv
+        self._version_poll_s = version_poll_s
+        self._version: bytes | None = None
+        self._version_read_at = float("-inf")
         self._box = box
         self._ttl = ttl_seconds
         self._clock = clock
@@ -82,6 +93,20 @@ class EndpointResolver:
             self._corps.pop(corp_id, None)
             self._installed.pop(corp_id, None)
 
+    def follow(self, kv: KV) -> None:
+        """Read the shared tenant-change version from ``kv`` (once the KV is open)."""
+        self._kv = kv
+
+    async def _follow_version(self, now: float) -> None:
+        """Forget cached credentials when another process announced a tenant change."""
+        if self._kv is None or now - self._version_read_at < self._version_poll_s:
+            return
+        self._version_read_at = now
+        version = await tenants.change_version(self._kv)
+        if version != self._version:
+            self._version = version
+            self.invalidate()
+
     def suite(self, source: str) -> Endpoint:
         if self._suite is None:
             raise UnknownEndpoint("no suite is configured")
@@ -96,6 +121,7 @@ class EndpointResolver:
         if not _CORP_ID.fullmatch(corp_id):
             raise UnknownEndpoint("malformed corp id")
         now = self._clock()
+        await self._follow_version(now)
         cached = self._corps.get(corp_id)
         if cached is not None and cached[1] > now:
             endpoint = cached[0]
@@ -125,6 +151,7 @@ class EndpointResolver:
         if not _CORP_ID.fullmatch(corp_id):
             return False
         now = self._clock()
+        await self._follow_version(now)
         cached = self._installed.get(corp_id)
         if cached is not None and cached[1] > now:
             return cached[0]

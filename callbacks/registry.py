@@ -1,7 +1,9 @@
 """Event handlers registered by event name and change type (the wechatpy way).
 
-``registry.on("change_contact", "delete_user")`` handles exactly that change;
-``registry.on("suite_ticket")`` handles every change type of that name. A handler is a
+``registry.on("change_contact", "delete_user", transactional=True)`` handles exactly
+that change; ``registry.on("suite_ticket", transactional=True)`` handles every change
+type of that name. ``transactional`` is required: False for every handler that calls
+WeCom (see :class:`Registration`). A handler is a
 few lines that call a service (Zulip / Chatwoot style).
 """
 
@@ -51,12 +53,14 @@ Handler = Callable[[HandlerContext, Event], Awaitable[None]]
 @dataclass(frozen=True)
 class Registration:
     handler: Handler
-    # True (the default): the handler's database work commits together with the inbox
-    # row's "done" — exactly once in effect. Handlers that call WeCom register with
+    # True: the handler's database work commits together with the inbox row's "done" —
+    # exactly once in effect. Handlers that call WeCom register with
     # transactional=False: they run outside a transaction (a network round trip must not
-    # hold the database, which on SQLite is one connection every callback waits for)
-    # and must therefore be idempotent; "done" is recorded after they return.
-    transactional: bool = True
+    # hold the database, which on SQLite is one connection every callback waits for),
+    # open their own short transactions for their writes, and must therefore be
+    # idempotent; "done" is recorded after they return. There is no default: every
+    # handler says which it is (``registry.on(..., transactional=...)``).
+    transactional: bool
 
 
 class HandlerRegistry:
@@ -64,7 +68,7 @@ class HandlerRegistry:
         self._handlers: dict[tuple[str, str | None], Registration] = {}
 
     def on(
-        self, name: str, change_type: str | None = None, *, transactional: bool = True
+        self, name: str, change_type: str | None = None, *, transactional: bool
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
             key = (name, change_type)
@@ -81,6 +85,9 @@ class HandlerRegistry:
     def find(self, name: str, change_type: str) -> Handler | None:
         registration = self.lookup(name, change_type)
         return None if registration is None else registration.handler
+
+    def registrations(self) -> dict[tuple[str, str | None], Registration]:
+        return dict(self._handlers)
 
     def names(self) -> list[str]:
         return sorted(f"{n}:{c}" if c else n for n, c in self._handlers)

@@ -178,6 +178,8 @@ def make_settings(tmp_path: Path, database_url: str, **overrides: str) -> Settin
     }
     if os.environ.get("REDIS_URL"):
         env["REDIS_URL"] = os.environ["REDIS_URL"]
+    else:
+        env["SINGLE_PROCESS"] = "1"  # PostgreSQL without Redis: the tests are one process
     env.update(overrides)
     return Settings.from_env(env)
 

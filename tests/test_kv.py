@@ -391,3 +391,33 @@ async def test_memory_kv_close_forgets_everything() -> None:
     await kv.set("k", "v")
     await kv.close()
     assert await kv.get("k") is None
+
+
+# --- leases: renew and release only what we own ------------------------------------------
+
+
+async def test_renew_extends_only_the_owners_lease(pair: KVPair) -> None:
+    assert await pair.kv.set_if_absent("lease", "mine", ttl=30)
+    assert await pair.other.renew("lease", "theirs", 60) is False
+    assert await pair.kv.renew("lease", "mine", 60) is True
+    assert await pair.kv.get("lease") == b"mine"
+    assert await pair.kv.renew("missing", "mine", 60) is False
+    assert await pair.kv.get("missing") is None
+
+
+async def test_release_deletes_only_the_owners_lease(pair: KVPair) -> None:
+    assert await pair.kv.set_if_absent("lease", "mine", ttl=30)
+    assert await pair.other.release("lease", "theirs") is False
+    assert await pair.kv.get("lease") == b"mine"
+    assert await pair.kv.release("lease", "mine") is True
+    assert await pair.kv.get("lease") is None
+    assert await pair.other.set_if_absent("lease", "theirs", ttl=30)
+
+
+async def test_an_expired_lease_cannot_be_renewed() -> None:
+    now = [0.0]
+    store = MemoryKV(clock=lambda: now[0])
+    assert await store.set_if_absent("lease", "mine", ttl=10)
+    now[0] = 11.0
+    assert await store.renew("lease", "mine", 10) is False
+    assert await store.set_if_absent("lease", "theirs", ttl=10)

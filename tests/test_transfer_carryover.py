@@ -208,6 +208,7 @@ def test_a_worker_killed_by_sigkill_mid_submit_sends_nothing_twice(
             "WECOM_CALLBACK_AES_KEY": "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR",
             "WECOM_API_BASE": base,
             "INBOX_WORKER": "off",
+            "SINGLE_PROCESS": "1",  # no Redis on purpose (see above)
         }
         worker = subprocess.run(
             [sys.executable, "-c", _SUBMIT_AND_DIE, str(plan_id)],

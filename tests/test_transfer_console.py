@@ -311,6 +311,7 @@ def cli_world(
             monkeypatch.setenv(key, value)
         # Plan ids restart with each test's database; locks in a shared Redis would not.
         monkeypatch.delenv("REDIS_URL", raising=False)
+        monkeypatch.setenv("SINGLE_PROCESS", "1")
         yield sim, busiest(org)
 
 

@@ -274,7 +274,7 @@ async def test_a_failing_handler_retries_with_backoff_then_fails_and_replay_revi
 ) -> None:
     flaky = Flaky()
     registry = HandlerRegistry()
-    registry.on("change_contact")(flaky)
+    registry.on("change_contact", transactional=True)(flaky)
     worker = InboxWorker(registry, runtime.handler_context(), services.metrics, max_attempts=3)
     await send(client, clock, contact("create_user", "zhangsan", T0))
 
@@ -374,7 +374,7 @@ async def test_an_expired_lease_passes_the_row_on_and_the_late_commit_rolls_back
             await Employee.create(corp=corp, userid=f"applied-by-{name}")
 
         registry = HandlerRegistry()
-        registry.on("change_contact")(handler)
+        registry.on("change_contact", transactional=True)(handler)
         return registry
 
     slow = InboxWorker(registry_for("A"), runtime.handler_context(), services.metrics)
@@ -431,8 +431,8 @@ async def test_a_slow_worker_in_flight_loses_its_lease_on_postgres(
         await Employee.create(corp=corp, userid="applied-by-fast")
 
     slow_registry, fast_registry = HandlerRegistry(), HandlerRegistry()
-    slow_registry.on("change_contact")(slow_handler)
-    fast_registry.on("change_contact")(fast_handler)
+    slow_registry.on("change_contact", transactional=True)(slow_handler)
+    fast_registry.on("change_contact", transactional=True)(fast_handler)
     slow = InboxWorker(slow_registry, runtime.handler_context(), services.metrics)
     fast = InboxWorker(fast_registry, runtime.handler_context(), services.metrics)
     assert await inbox.insert_rows([new_row(contact("create_user", "x", T0), received_at=clock())])
@@ -465,6 +465,7 @@ def cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database_url: str) 
     monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("SECRET_KEY", SECRET_KEY)
+    monkeypatch.setenv("SINGLE_PROCESS", "1")  # one command at a time, no Redis
     asyncio.run(_reset(database_url))
     yield database_url
     asyncio.run(_reset(database_url))

@@ -87,6 +87,13 @@ class Settings:
     # Console admins of the self-built org (WECOM_ADMIN_USERIDS, comma separated userids);
     # a suite-installed org's admin is the installing admin from its auth info.
     admin_userids: tuple[str, ...] = ()
+    # The operator says this deployment is one process (SINGLE_PROCESS=1): PostgreSQL
+    # without Redis is then allowed (KV, locks and job claims stay in the process).
+    single_process: bool = False
+    # The public IP this machine calls WeCom from (WECOM_EGRESS_IP): WeCom limits calls
+    # per IP across tenants, counted per this value in Redis. Machines behind one NAT
+    # share a value; the default counts every machine together (the safe side).
+    egress_ip: str = "default"
 
     @property
     def is_embedded(self) -> bool:
@@ -111,6 +118,14 @@ class Settings:
             secret_key = _embedded_secret_key(data_dir)
         elif len(secret_key) < 32:
             raise ConfigError("SECRET_KEY", "must be at least 32 characters")
+        single_process = _bool(env, "SINGLE_PROCESS", False)
+        if not database_url.startswith("sqlite") and not redis_url and not single_process:
+            raise ConfigError(
+                "REDIS_URL",
+                "required with PostgreSQL: several processes share sessions, OAuth state, "
+                "locks, job claims, token caches and WeCom's rate limits through it "
+                "(set SINGLE_PROCESS=1 if this deployment really is one process)",
+            )
         api_base = env.get("WECOM_API_BASE", DEFAULT_API_BASE).rstrip("/")
         if not api_base.startswith(("http://", "https://")):
             raise ConfigError("WECOM_API_BASE", "must be an http(s) URL")
@@ -125,6 +140,8 @@ class Settings:
             callback_replay_window_s=_int(env, "CALLBACK_REPLAY_WINDOW", 300, minimum=0),
             callback_max_body_bytes=_int(env, "CALLBACK_MAX_BODY", 64 * 1024, minimum=1024),
             inbox_worker=_bool(env, "INBOX_WORKER", True),
+            single_process=single_process,
+            egress_ip=env.get("WECOM_EGRESS_IP", "").strip() or "default",
             inbox_max_attempts=_int(env, "INBOX_MAX_ATTEMPTS", 8, minimum=1),
             log_level=env.get("LOG_LEVEL", "INFO").upper(),
             public_url=_url(env, "PUBLIC_URL", "http://127.0.0.1:8000"),

@@ -28,6 +28,15 @@ class KV(Protocol):
         ...
 
     async def delete(self, key: str) -> None: ...
+    async def renew(self, key: str, value: bytes | str, ttl: float) -> bool:
+        """Reset ``key``'s expiry to ``ttl`` if it still holds ``value``; True if it did
+        (a lease its owner keeps alive; False: it expired, or another owns it now)."""
+        ...
+
+    async def release(self, key: str, value: bytes | str) -> bool:
+        """Delete ``key`` if it still holds ``value`` (give back a lease we own)."""
+        ...
+
     async def incr(self, key: str, ttl: float | None = None) -> int: ...
     def lock(
         self, name: str, *, timeout: float, blocking_timeout: float | None = None
@@ -81,6 +90,18 @@ class MemoryKV:
         async with self._changed:
             self._changed.notify_all()
 
+    async def renew(self, key: str, value: bytes | str, ttl: float) -> bool:
+        if self._live(key) != _to_bytes(value):
+            return False
+        self._data[key] = (_to_bytes(value), self._expiry(ttl))
+        return True
+
+    async def release(self, key: str, value: bytes | str) -> bool:
+        if self._live(key) != _to_bytes(value):
+            return False
+        await self.delete(key)
+        return True
+
     async def incr(self, key: str, ttl: float | None = None) -> int:
         current = self._live(key)
         value = int(current or b"0") + 1
@@ -126,6 +147,13 @@ end
 return 0
 """
 
+_RENEW = """
+if redis.call('get', KEYS[1]) == ARGV[1] then
+  return redis.call('pexpire', KEYS[1], ARGV[2])
+end
+return 0
+"""
+
 _INCR_WITH_TTL = """
 local v = redis.call('incr', KEYS[1])
 if v == 1 and tonumber(ARGV[1]) > 0 then
@@ -161,6 +189,13 @@ class RedisKV:
 
     async def delete(self, key: str) -> None:
         await self._redis.delete(self._k(key))
+
+    async def renew(self, key: str, value: bytes | str, ttl: float) -> bool:
+        px = max(1, int(ttl * 1000))
+        return bool(await self._redis.eval(_RENEW, 1, self._k(key), _to_bytes(value), px))
+
+    async def release(self, key: str, value: bytes | str) -> bool:
+        return bool(await self._redis.eval(_RELEASE, 1, self._k(key), _to_bytes(value)))
 
     async def incr(self, key: str, ttl: float | None = None) -> int:
         px = 0 if ttl is None else max(1, int(ttl * 1000))

@@ -16,6 +16,7 @@ test's loop.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -30,6 +31,7 @@ from wecom_app.metrics import Metrics
 from wecom_app.secretbox import SecretBox
 from wecom_app.store.db import close_db, init_db
 from wecom_app.wecom import WeComClient
+from wecom_app.wecom.shared_limit import SharedRateLimiter
 from wecom_app.wecom_access import WeComAccess
 
 log = logging.getLogger(__name__)
@@ -47,6 +49,9 @@ class Services:
     # Does this process run background work (the inbox worker, the scheduled jobs)?
     # None: as the settings say (``INBOX_WORKER``); see :meth:`runs_background_work`.
     run_worker: bool | None = None
+    # Does this process run the scheduled jobs? None: where it runs the inbox worker
+    # (``wecom-app worker`` says True with its own worker; see :meth:`runs_jobs`).
+    run_jobs: bool | None = None
     manage_db: bool = True
     metrics: Metrics = field(default_factory=Metrics)
     # WeCom's HTTP transport: None for the network, the simulator's ASGI app in tests.
@@ -60,6 +65,7 @@ class Services:
         self._closers: list[Closer] = []
         self._tenant_listeners: list[TenantListener] = []
         self._inbox_listeners: list[Callable[[], None]] = []
+        self._announcing: set[asyncio.Task[None]] = set()
 
     @property
     def kv_store(self) -> KV:
@@ -75,6 +81,11 @@ class Services:
     def runs_background_work(self) -> bool:
         return self.settings.inbox_worker if self.run_worker is None else self.run_worker
 
+    def runs_jobs(self) -> bool:
+        """Scheduled jobs run here (at most once per interval across all processes that
+        run them: :mod:`wecom_app.jobs.scheduler`)."""
+        return self.runs_background_work() if self.run_jobs is None else self.run_jobs
+
     # -- hooks the composition root connects -------------------------------------------
 
     def when_tenant_changes(self, listener: TenantListener) -> None:
@@ -83,9 +94,19 @@ class Services:
 
     def tenant_changed(self, corp_id: str | None = None) -> None:
         """A tenant was installed, registered or cancelled: caches of its callback
-        credentials (the callback endpoints) must read them again."""
+        credentials (the callback endpoints) must read them again — here at once, in
+        other processes within a second (the shared version key they poll, bumped by a
+        task kept until it has run)."""
         for listener in self._tenant_listeners:
             listener(corp_id)
+        if self.kv is not None:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                return  # no loop, so no process of ours is serving: nothing to tell
+            task = loop.create_task(tenants.announce_change(self.kv))
+            self._announcing.add(task)
+            task.add_done_callback(self._announcing.discard)
 
     def when_inbox_due(self, listener: Callable[[], None]) -> None:
         """Call ``listener()`` whenever :meth:`inbox_due` is announced."""
@@ -110,7 +131,14 @@ class Services:
             await init_db(self.settings.database_url)
         if self.kv is None:
             self.kv = create_kv(self.settings.redis_url)
-        client = WeComClient.from_settings(self.settings, transport=self.transport)
+        shared = (
+            SharedRateLimiter(self.kv, egress=self.settings.egress_ip)
+            if self.settings.redis_url
+            else None  # one process: its own buckets are the whole budget
+        )
+        client = WeComClient.from_settings(
+            self.settings, transport=self.transport, shared_limiter=shared
+        )
         self._wecom = WeComAccess(self.settings, self.kv, self.secrets, client)
         if self.settings.self_built is not None:
             await tenants.register_self_built(self.settings.self_built, self.secrets)
@@ -119,6 +147,8 @@ class Services:
     async def stop(self) -> None:
         if not self._started:
             return
+        if self._announcing:
+            await asyncio.gather(*self._announcing, return_exceptions=True)
         closers, self._closers = self._closers, []
         for close in reversed(closers):
             await close()

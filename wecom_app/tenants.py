@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from wecom_app.config import SelfBuiltApp
+from wecom_app.kv import KV
 from wecom_app.secretbox import SecretBox
 from wecom_app.store.models import Corp, SuiteTicket
 
@@ -62,3 +63,17 @@ async def store_suite_ticket(suite_id: str, ticket: str, pushed_at: int, box: Se
 async def current_suite_ticket(suite_id: str, box: SecretBox) -> str | None:
     row = await SuiteTicket.filter(suite_id=suite_id).first()
     return None if row is None else box.open(row.ticket_sealed, "suite.ticket")
+
+
+# Bumped whenever a tenant's callback credentials or status change (any process);
+# processes poll it to drop their cached credentials (callbacks.endpoints).
+CHANGE_VERSION_KEY = "tenants:version"
+
+
+async def announce_change(kv: KV) -> None:
+    """Tell every process (through the shared KV store) that some tenant changed."""
+    await kv.incr(CHANGE_VERSION_KEY)
+
+
+async def change_version(kv: KV) -> bytes | None:
+    return await kv.get(CHANGE_VERSION_KEY)

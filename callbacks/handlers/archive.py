@@ -33,5 +33,6 @@ async def on_msg_audit_approved(ctx: HandlerContext, event: Event) -> None:
 
 
 def register(registry: HandlerRegistry) -> None:
-    registry.on("msgaudit_notify")(on_msgaudit_notify)
-    registry.on("change_external_contact", "msg_audit_approved")(on_msg_audit_approved)
+    registry.on("msgaudit_notify", transactional=True)(on_msgaudit_notify)
+    approved = registry.on("change_external_contact", "msg_audit_approved", transactional=True)
+    approved(on_msg_audit_approved)

@@ -20,6 +20,6 @@ async def on_party_change(ctx: HandlerContext, event: Event) -> None:
 
 def register(registry: HandlerRegistry) -> None:
     for change in ("create_user", "update_user", "delete_user"):
-        registry.on("change_contact", change)(on_user_change)
+        registry.on("change_contact", change, transactional=True)(on_user_change)
     for change in ("create_party", "update_party", "delete_party"):
-        registry.on("change_contact", change)(on_party_change)
+        registry.on("change_contact", change, transactional=True)(on_party_change)

@@ -2,8 +2,11 @@
 
 Each handler finds the tenant (a cancelled or unknown corp → :class:`SkipEvent`), then
 calls :mod:`wecom_app.directory`. Fetches made here are reads, so a retried event only
-reads again. A permanent code WeCom has revoked (40084) disconnects the tenant: the
-event is then finished without effect (a new install syncs everything again).
+reads again. They call WeCom, so they run outside the inbox transaction
+(``transactional=False``): the directory fetches first, then writes in its own short
+transaction, with the rows it compares versions on locked. A permanent code WeCom
+has revoked (40084) disconnects the tenant: the event is then finished without effect
+(a new install syncs everything again).
 
 ``transfer_fail`` and ``msg_audit_approved`` belong to the transfer and archive features.
 """
@@ -83,7 +86,7 @@ async def _disconnected(ctx: HandlerContext, corp: Corp, exc: AuthCancelled) -> 
 
 def register(registry: HandlerRegistry) -> None:
     for change in CONTACT_CHANGES:
-        registry.on("change_external_contact", change)(on_external_contact)
+        registry.on("change_external_contact", change, transactional=False)(on_external_contact)
     for change in ("create", "update", "dismiss"):
-        registry.on("change_external_chat", change)(on_external_chat)
-    registry.on("change_external_tag")(on_external_tag)
+        registry.on("change_external_chat", change, transactional=False)(on_external_chat)
+    registry.on("change_external_tag", transactional=False)(on_external_tag)

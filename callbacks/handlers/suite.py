@@ -54,8 +54,8 @@ async def on_cancel_auth(ctx: HandlerContext, event: Event) -> None:
 
 
 def register(registry: HandlerRegistry) -> None:
-    registry.on("suite_ticket")(on_suite_ticket)
-    registry.on("create_auth")(on_create_auth)
-    registry.on("reset_permanent_code")(on_create_auth)
-    registry.on("change_auth")(on_change_auth)
-    registry.on("cancel_auth")(on_cancel_auth)
+    registry.on("suite_ticket", transactional=True)(on_suite_ticket)
+    registry.on("create_auth", transactional=True)(on_create_auth)
+    registry.on("reset_permanent_code", transactional=True)(on_create_auth)
+    registry.on("change_auth", transactional=False)(on_change_auth)
+    registry.on("cancel_auth", transactional=True)(on_cancel_auth)

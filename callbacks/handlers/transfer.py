@@ -47,5 +47,6 @@ async def on_transfer_fail_event(ctx: HandlerContext, event: Event) -> None:
 
 
 def register(registry: HandlerRegistry) -> None:
-    registry.on("change_external_contact", "transfer_fail")(on_transfer_fail_event)
+    failed = registry.on("change_external_contact", "transfer_fail", transactional=True)
+    failed(on_transfer_fail_event)
     signals.employee_resigned.connect(on_employee_resigned)

@@ -17,6 +17,8 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
+from tortoise.transactions import in_transaction
+
 from wecom_app import signals
 from wecom_app.directory import timeline
 from wecom_app.directory.relations import (
@@ -49,14 +51,19 @@ async def apply_external_contact_change(
 ) -> None:
     """A customer event. Adds and edits carry only ids: the details are fetched (a read,
     so a retried event fetches again harmlessly) and written like a sync page; ends are
-    applied from the event alone. Every change leaves a timeline entry."""
+    applied from the event alone. Every change leaves a timeline entry.
+
+    Runs outside the inbox transaction (it calls WeCom): each write opens its own, in
+    which the relations it compares are locked (``SELECT … FOR UPDATE``), so two workers
+    applying one customer's events queue on those rows instead of overwriting."""
     change = event.change_type
     if change in _ENDS:
         status = _ENDS[change]
         if change == "del_external_contact" and event.source == TRANSFER_SOURCE:
             # The customer moved to another employee: a transfer, not a deletion.
             status = "transferred"
-        await end_relation(corp, event.user_id, event.external_user_id, status, event)
+        async with in_transaction():
+            await end_relation(corp, event.user_id, event.external_user_id, status, event)
         return
     if change in ("add_external_contact", "edit_external_contact"):
         assert api is not None
@@ -66,7 +73,8 @@ async def apply_external_contact_change(
                 # Gone again before we asked: the add still happened.
                 await timeline.record_one(corp.id, _added_entry(event))
             return
-        await write_customer_detail(corp, detail, at=event.create_time)
+        async with in_transaction():
+            await write_customer_detail(corp, detail, at=event.create_time)
         return
     if change == "add_half_external_contact":
         # The customer added the employee, who has not accepted yet: no relation.
@@ -84,7 +92,8 @@ async def apply_external_contact_change(
         if api is not None:
             detail = await _fetch_customer(api, event.external_user_id)
             if detail is not None:
-                await write_customer_detail(corp, detail, at=event.create_time)
+                async with in_transaction():
+                    await write_customer_detail(corp, detail, at=event.create_time)
 
 
 def _added_entry(event: ChangeExternalContact) -> timeline.Entry:

@@ -5,13 +5,16 @@ A callback changes one employee or department (``create_user``/``update_user``/
 writes whole lists (``department/list``, ``user/list`` per department) as upserts.
 
 Events can arrive out of order (retries, several workers): each employee remembers the
-``CreateTime`` of the newest event applied, and an older event never overwrites it.
+``CreateTime`` of the newest event applied, and an older event never overwrites it —
+compared under the employee's row lock, so also not across workers on PostgreSQL.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+
+from tortoise.transactions import in_transaction
 
 from wecom_app import signals
 from wecom_app.directory.upsert import column, cut, upsert
@@ -27,14 +30,40 @@ from wecom_app.wecom import contacts as wc_contacts
 
 
 async def apply_user_change(corp: Corp, event: ChangeContact) -> Employee | None:
-    if event.change_type == "delete_user":
-        return await _mark_resigned(corp, event)
-    employee = await Employee.filter(corp=corp, userid=event.user_id).first()
+    """Apply one user event under the employee's row lock (see :func:`_locked`)."""
+    async with in_transaction():
+        if event.change_type == "delete_user":
+            return await _mark_resigned(corp, event)
+        return await _apply_user_change(corp, event)
+
+
+async def _locked(corp: Corp, userid: str, *, create: bool = True) -> Employee | None:
+    """The employee's row, locked until the transaction ends (``SELECT … FOR UPDATE``).
+
+    Two workers applying events of one employee at once queue here, so each compares
+    ``CreateTime`` with what the other committed — never read, compare, then overwrite.
+    A missing row is first inserted (``ON CONFLICT DO NOTHING``), so two first events
+    lock the same row instead of both inserting. SQLite has one writer: no lock needed.
+    """
+    query = Employee.filter(corp_id=corp.id, userid=userid).select_for_update()
+    employee = await query.first()
+    if employee is None and create:
+        await upsert(Employee, [{"corp_id": corp.id, "userid": userid}], conflict=_KEY)
+        employee = await query.first()
+    return employee
+
+
+_KEY = ["corp_id", "userid"]
+
+
+async def _apply_user_change(corp: Corp, event: ChangeContact) -> Employee | None:
+    employee = await _locked(corp, event.user_id, create=not event.new_user_id)
     if employee is None and event.new_user_id:
-        employee = await Employee.filter(corp=corp, userid=event.new_user_id).first()
+        employee = await _locked(corp, event.new_user_id, create=False)
     if employee is None:
-        employee = Employee(corp=corp, userid=event.user_id)
-    elif event.create_time < employee.last_event_time:
+        employee = await _locked(corp, event.user_id)
+    assert employee is not None
+    if event.create_time < employee.last_event_time:
         return employee  # stale
     if event.new_user_id and event.new_user_id != employee.userid:
         employee.userid = event.new_user_id
@@ -60,10 +89,9 @@ async def apply_user_change(corp: Corp, event: ChangeContact) -> Employee | None
 
 
 async def _mark_resigned(corp: Corp, event: ChangeContact) -> Employee:
-    employee = await Employee.filter(corp=corp, userid=event.user_id).first()
-    if employee is None:
-        employee = Employee(corp=corp, userid=event.user_id)
-    elif event.create_time < employee.last_event_time:
+    employee = await _locked(corp, event.user_id)
+    assert employee is not None
+    if event.create_time < employee.last_event_time:
         return employee
     newly_resigned = employee.status != "resigned"
     employee.status = "resigned"

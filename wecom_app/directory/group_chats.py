@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from tortoise.transactions import in_transaction
+
 from wecom_app.directory import timeline
 from wecom_app.directory.upsert import cut, upsert
 from wecom_app.protocol.events import ChangeExternalChat
@@ -29,17 +31,22 @@ async def apply_external_chat_change(
     """``create`` and ``update``: read the chat (a read; retries are harmless) and store
     it with who joined and left; ``dismiss``: flag it (WeCom no longer answers for it)."""
     if event.change_type == "dismiss":
-        await dismiss_group_chat(corp, event.chat_id, at=event.create_time)
+        async with in_transaction():
+            await dismiss_group_chat(corp, event.chat_id, at=event.create_time)
         return
     assert api is not None
     try:
         chat = await api.groupchat.get(event.chat_id)
     except WeComError as exc:
         if exc.errcode in CHAT_GONE:
-            await dismiss_group_chat(corp, event.chat_id, at=event.create_time)
+            async with in_transaction():
+                await dismiss_group_chat(corp, event.chat_id, at=event.create_time)
             return
         raise
-    await write_group_chat(corp, chat, at=event.create_time)
+    # The upsert of the chat row locks it until this transaction ends: two workers
+    # storing one chat's members queue on it (PostgreSQL).
+    async with in_transaction():
+        await write_group_chat(corp, chat, at=event.create_time)
 
 
 @dataclass
@@ -176,7 +183,7 @@ def left_entry(
 
 async def dismiss_group_chat(corp: Corp, chat_id: str, *, at: int) -> bool:
     """A chat was dismissed: flag it; its customers left it then."""
-    chat = await GroupChat.filter(corp_id=corp.id, chat_id=chat_id).first()
+    chat = await GroupChat.filter(corp_id=corp.id, chat_id=chat_id).select_for_update().first()
     if chat is None:
         await GroupChat.create(corp_id=corp.id, chat_id=chat_id, dismissed=True)
         return True

@@ -135,6 +135,14 @@ async def write_relations(
         key = (follow.userid, contact.external_userid)
         wanted[key] = relation_row(corp.id, contact.external_userid, follow, run_id)
         follows[key] = follow
+    # Lock the relations compared below until the caller's transaction ends: a worker
+    # ending one of them (``end_relation``) waits, or we wait for it (PostgreSQL).
+    await (
+        FollowRelation.filter(corp_id=corp.id, external_userid__in=list(customers))
+        .order_by("id")
+        .select_for_update()
+        .only("id")
+    )
     existing: dict[tuple[str, str], dict[str, Any]] = {}
     for found in await FollowRelation.filter(
         corp_id=corp.id, external_userid__in=list(customers)

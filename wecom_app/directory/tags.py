@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from tortoise.transactions import in_transaction
+
 from wecom_app.directory.upsert import column, cut
 from wecom_app.store.db import db, dialect
 from wecom_app.store.directory import FollowRelation, Tag, TagGroup
@@ -28,7 +30,10 @@ async def apply_external_tag_change(corp: Corp, api: CorpAPI) -> TagLibraryChang
     """Any tag or tag-group change: re-read the whole library (one call) and store it;
     deleted tags also leave the customers that carried them."""
     groups = await api.tags.get_corp_tag_list()
-    return await apply_tag_library(corp.id, groups)
+    async with in_transaction():
+        # One library write per corp at a time (the corp row's lock, PostgreSQL).
+        await Corp.filter(id=corp.id).select_for_update().only("id")
+        return await apply_tag_library(corp.id, groups)
 
 
 async def apply_tag_library(corp_id: int, groups: Sequence[wc_tags.TagGroup]) -> TagLibraryChange:

@@ -18,7 +18,7 @@ from callbacks.registry import HandlerContext, HandlerRegistry
 from callbacks.worker import InboxWorker
 from wecom_app.archive.runtime import close_runtime, runtime_for
 from wecom_app.jobs import register_jobs
-from wecom_app.jobs.scheduler import Scheduler
+from wecom_app.jobs.scheduler import Scheduler, job_gauges
 from wecom_app.metrics import Gauge, LabelValues
 from wecom_app.runtime.wiring import listen_to_archive
 from wecom_app.services import Services
@@ -73,15 +73,18 @@ class Runtime:
         services = self.services
         listen_to_archive()  # before anything of this process pulls the archive
         await services.start()
+        self.resolver.follow(services.kv_store)
         # Scheduled pulls cancelled and SDK handles destroyed when the services stop.
         services.add_closer(partial(close_runtime, services))
         self.writer.start()
         self.worker = self.build_worker()
-        self.scheduler = Scheduler(services.kv_store)
+        self.scheduler = Scheduler(services.kv_store, clock=services.clock)
         register_jobs(self.scheduler, services)
         if services.runs_background_work():
             self.worker.start()
+        if services.runs_jobs():
             self.scheduler.start()
+        services.metrics.gauges.extend(job_gauges(self.scheduler))
         services.metrics.gauges.append(
             Gauge(
                 "wecom_inbox_backlog",

@@ -3,7 +3,8 @@
 A notification carries the message's words, so it goes only to members who hold the
 compliance role *now* and whose scope covers the message. WeCom ``message/send``
 failures are recorded and retried with backoff (:data:`BACKOFF_S`), up to
-:data:`MAX_ATTEMPTS` times: a failing WeCom never fails ingestion.
+:data:`MAX_ATTEMPTS` times: a failing WeCom never fails ingestion. Each notification is
+claimed (:func:`claim`) before it is sent, so two senders never send it twice.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ if TYPE_CHECKING:
     from wecom_app.services import Services
 
 MAX_ATTEMPTS: Final = 8
+# A claimed notification is this process's to send for this long; if the process dies
+# mid-send, it is due again afterwards (at least once, never twice while it lives).
+CLAIM_S: Final = 300.0
 BACKOFF_S: Final = (30, 60, 300, 900, 1800, 3600, 3600, 3600)
 
 
@@ -81,6 +85,15 @@ def notification_text(rule_name: str, message: ArchiveMessage, matched: str) -> 
     return f"规则「{rule_name}」命中：{matched}\n{message.sender} · {when}"
 
 
+async def claim(note: AlertNotification, now: float) -> bool:
+    """Make ``note`` ours before sending it: a conditional update that moves it out of
+    the due set, which exactly one of several concurrent senders wins."""
+    claimed = await AlertNotification.filter(
+        id=note.id, status="pending", next_attempt_at__lte=now
+    ).update(next_attempt_at=now + CLAIM_S)
+    return claimed == 1
+
+
 async def send_pending_notifications(
     services: Services, *, now: float | None = None, limit: int = 50
 ) -> dict[str, int]:
@@ -96,6 +109,8 @@ async def send_pending_notifications(
         .limit(limit)
     )
     for note in due:
+        if not await claim(note, now):
+            continue  # another process (a slow run of this job) is sending it
         try:
             alert = await Alert.get(id=note.alert_id).prefetch_related("rule", "message")
             corp = await Corp.get(id=note.corp_id)

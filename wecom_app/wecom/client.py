@@ -46,6 +46,7 @@ from wecom_app.wecom.ratelimit import (
     RateLimiter,
 )
 from wecom_app.wecom.redact import install_httpx_log_filter, redact_text, sensitive_values
+from wecom_app.wecom.shared_limit import SharedRateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +108,7 @@ class WeComClient:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         rng: Callable[[], float] = random.random,
+        shared_limiter: SharedRateLimiter | None = None,
     ) -> None:
         install_httpx_log_filter()
         self.base_url = base_url.rstrip("/")
@@ -119,6 +121,8 @@ class WeComClient:
         self._ip_limiter = RateLimiter(ip_rate_limit, clock)
         # App messages per (corp, agent, member): see wecom_app.wecom.ratelimit.
         self.member_messages = RateLimiter(PER_MEMBER_MESSAGES, clock)
+        # Across processes (Redis), per corp per API and per egress IP per API.
+        self._shared_limiter = shared_limiter
         self._max_concurrency = max_concurrency_per_corp
         self._semaphores: dict[str, asyncio.Semaphore] = {}
         self._sleep = sleep
@@ -262,6 +266,8 @@ class WeComClient:
     ) -> JSONObject:
         await self._limiter.acquire((scope, path), self._sleep)
         await self._ip_limiter.acquire(("ip", path), self._sleep)
+        if self._shared_limiter is not None:
+            await self._shared_limiter.acquire((scope, path), self._sleep)
         content = None
         headers = None
         if json is not None:
