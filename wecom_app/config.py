@@ -78,6 +78,12 @@ class Settings:
     # Console admins of the self-built org (WECOM_ADMIN_USERIDS, comma separated userids);
     # a suite-installed org's admin is the installing admin from its auth info.
     admin_userids: tuple[str, ...] = ()
+    # The audit log's key (AUDIT_KEY; derived from SECRET_KEY under its own label when
+    # unset) and where its signed checkpoint goes (AUDIT_CHECKPOINT_PATH, default
+    # DATA_DIR/audit-checkpoint.json), written every AUDIT_CHECKPOINT_INTERVAL seconds.
+    audit_key: str = field(default="", repr=False)
+    audit_checkpoint_path: Path | None = None
+    audit_checkpoint_interval_s: int = 3600
 
     @property
     def is_embedded(self) -> bool:
@@ -102,6 +108,9 @@ class Settings:
             secret_key = _embedded_secret_key(data_dir)
         elif len(secret_key) < 32:
             raise ConfigError("SECRET_KEY", "must be at least 32 characters")
+        audit_key = env.get("AUDIT_KEY", "")
+        if audit_key and len(audit_key) < 32:
+            raise ConfigError("AUDIT_KEY", "must be at least 32 characters")
         api_base = env.get("WECOM_API_BASE", DEFAULT_API_BASE).rstrip("/")
         if not api_base.startswith(("http://", "https://")):
             raise ConfigError("WECOM_API_BASE", "must be an http(s) URL")
@@ -126,6 +135,11 @@ class Settings:
             archive_simulator_url=env.get("ARCHIVE_SIMULATOR_URL", ""),
             extra={k: v for k, v in env.items() if k.startswith("WECOM_APP_")},
             admin_userids=_userids(env, "WECOM_ADMIN_USERIDS"),
+            audit_key=audit_key,
+            audit_checkpoint_path=Path(env["AUDIT_CHECKPOINT_PATH"])
+            if env.get("AUDIT_CHECKPOINT_PATH")
+            else None,
+            audit_checkpoint_interval_s=_int(env, "AUDIT_CHECKPOINT_INTERVAL", 3600, minimum=60),
         )
 
 
