@@ -155,12 +155,15 @@ async def test_legacy_sha256_entries_verify_as_a_prefix_and_are_anchored(tmp_pat
     await _write(corp, 5)
     await _recompute_plain(corp, 1)  # what the old code wrote: a plain SHA-256 chain
     legacy = await audit_verify.verify(corp.id, TEST_AUDIT_KEY)
-    assert legacy.ok and legacy.legacy_through == 5
+    assert legacy.ok
+    assert legacy.legacy_through == 5
     await _write(corp, 3, start=9000.0)  # new entries extend it with the HMAC chain
     path = tmp_path / "checkpoint.json"
     await _checkpoint(path)
     result = (await _verify_all(path))[corp.corp_id]
-    assert result.ok and result.legacy_through == 5 and result.checked == 8
+    assert result.ok
+    assert result.legacy_through == 5
+    assert result.checked == 8
     # a plain SHA-256 entry after the HMAC chain began is a rewrite
     await _recompute_plain(corp, 7)
     result = (await _verify_all(path))[corp.corp_id]
