@@ -53,6 +53,7 @@ from sidebar.session import Sessions
 from sidebar.tenant import TenantSettings, TenantSettingsCache
 from wecom_app.directory import customers, group_chats
 from wecom_app.kv import KV
+from wecom_app.search.audit import AuditKey
 from wecom_app.store.db import dialect
 from wecom_app.store.directory import GroupChat
 from wecom_app.store.models import Corp
@@ -84,6 +85,7 @@ class SidebarService:
         self.services = services
         self.config = SidebarConfig.from_settings(services.settings)
         self.sessions = Sessions(services.settings.secret_key, self.config)
+        self.audit_key = AuditKey.of(services.settings)  # archive reads are audited
         self.tenant_settings = TenantSettingsCache()
         self.background: set[asyncio.Task[None]] = set()
         self._tickets: JsapiTickets | None = None
