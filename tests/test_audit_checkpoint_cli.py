@@ -102,3 +102,16 @@ def test_checkpoint_then_truncation_fails_verify(
     (tmp_path / "audit-checkpoint.json").write_text(json.dumps({**saved, "at_ms": 1}))
     assert cli.main(["audit", "verify"]) == 1
     assert "signature" in capsys.readouterr().err
+
+
+async def test_a_missing_or_old_checkpoint_is_reported(database: str) -> None:
+    corp = await make_corp("wwckstale0000001")
+    key = audit.AuditKey.derive(SECRET_KEY)
+    await audit.record(corp.id, "auditor", "search", {}, key=key, now=1000.0)
+    assert await audit_checkpoint.stale(None, now=1000.0 + 60, interval_s=3600) == ""
+    assert "no audit checkpoint" in await audit_checkpoint.stale(
+        None, now=1000.0 + 3 * 3600, interval_s=3600
+    )
+    old = audit_checkpoint.Checkpoint(at_ms=1_000_000)
+    assert "older" in await audit_checkpoint.stale(old, now=1000.0 + 3 * 3600, interval_s=3600)
+    assert await audit_checkpoint.stale(old, now=1000.0 + 3600, interval_s=3600) == ""

@@ -48,6 +48,7 @@ def test_the_cli_verifies_and_points_at_the_broken_entry(
     monkeypatch.setenv("DATA_DIR", str(tmp_path))
     monkeypatch.setenv("SECRET_KEY", "test-secret-key-" + "x" * 32)
     asyncio.run(prepare())
+    assert cli.main(["audit", "checkpoint"]) == 0  # entries this old need a checkpoint
     assert cli.main(["audit", "verify", "--corp", "wwauditcli000001"]) == 0
     assert "ok, 5 entries" in capsys.readouterr().out
     asyncio.run(tamper())

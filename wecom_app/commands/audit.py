@@ -5,7 +5,9 @@ signed checkpoint and says where it breaks: an edited entry, deleted entries (in
 middle, at the end with the head moved back, or the whole log with its head), entries
 reordered or inserted, a chain recomputed with plain SHA-256, and a tenant with
 compliance activity but no log. Exit status 0 when every chain holds, 1 when one does
-not (or the checkpoint's signature does not hold), 2 on bad usage.
+not, or when the checkpoint cannot be trusted (its signature does not hold; it is
+missing or older than two checkpoint intervals while older entries exist), 2 on bad
+usage.
 
 ``checkpoint`` verifies every chain and writes the signed checkpoint (what the
 ``audit-checkpoint`` job does); exit 1 when a chain is broken (its anchor is not moved).
@@ -96,9 +98,15 @@ async def _check(args: argparse.Namespace, settings: Settings) -> int:
             print(f"wecom-app audit: no tenant with corp id {args.corp!r}", file=sys.stderr)
             return 2
         corps = [corp]
-    if checkpoint is None:
+    problem = await audit_checkpoint.stale(
+        checkpoint, now=time.time(), interval_s=settings.audit_checkpoint_interval_s
+    )
+    if problem:
+        print(f"wecom-app audit: {problem} ({path})", file=sys.stderr)
+    elif checkpoint is None:
         print(f"no checkpoint at {path} yet: deleted tails are not checked")
-    return _report(await audit_checkpoint.verify_all(key, checkpoint, corps))
+    status = _report(await audit_checkpoint.verify_all(key, checkpoint, corps))
+    return 1 if problem else status
 
 
 def _report(results: list[tuple[Corp, Verification]]) -> int:

@@ -97,6 +97,22 @@ def write(path: Path, key: AuditKey, checkpoint: Checkpoint) -> None:
     os.replace(temporary, path)
 
 
+async def stale(checkpoint: Checkpoint | None, *, now: float, interval_s: float) -> str:
+    """Why the checkpoint cannot be trusted to be the last one, or "".
+
+    The job writes one every ``interval_s``; entries older than two intervals with no
+    checkpoint, or a checkpoint older than two intervals while the job should have
+    replaced it, mean it was deleted or replaced by an old copy (or the job is down)."""
+    limit_ms = int((now - 2 * interval_s) * 1000)
+    if checkpoint is not None:
+        if checkpoint.at_ms < limit_ms:
+            return "the audit checkpoint is older than two checkpoint intervals"
+        return ""
+    if await AuditEntry.filter(at_ms__lt=limit_ms).exists():
+        return "no audit checkpoint, but the log has entries older than two checkpoint intervals"
+    return ""
+
+
 async def _has_compliance_activity(corp_pk: int) -> bool:
     """Things that are only made through audited actions: rules, holds, saved searches."""
     for model in (AlertRule, LegalHold, SavedSearch):
