@@ -6,10 +6,17 @@ the tenant's audit log (:mod:`wecom_app.search.audit`, the chain compliance read
 saying who read (the signed-in employee), whose conversations (the customer or chat and
 the employees whose chats were read, and why: follower, successor or manager), what
 (action, query, paging, which messages) and from where (IP and user agent).
+
+The profile is the sidebar's hottest path (every chat switch), and an entry serialises
+on the tenant's chain head, so repeated opens of the *same* profile — same employee,
+customer, grant and client — within the profile cache's window (30 s, the time the same
+built profile is served) are one entry: the first open in the window is written, which
+is also when the content may have changed. Every other read is one entry per request.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -61,3 +68,27 @@ async def audit_history(
         "message_ids": [m["id"] for m in shown],
     }
     await audit_read(request, session, "sidebar_history", detail)
+
+
+async def audit_profile(
+    request: Request, session: Session, grant: CustomerGrant, external_userid: str
+) -> None:
+    """The profile (its newest messages and insights), once per window (see above)."""
+    service = sidebar_of(request).service
+    client = repr(client_of(request)).encode()
+    marker = (
+        "audit:profile:"
+        + hashlib.sha256(
+            b"|".join(
+                [
+                    str(session.corp_pk).encode(),
+                    session.userid.encode(),
+                    external_userid.encode(),
+                    grant.fingerprint.encode(),
+                    client,
+                ]
+            )
+        ).hexdigest()[:32]
+    )
+    if await service.kv.set_if_absent(marker, "1", ttl=max(1.0, service.config.cache_seconds)):
+        await audit_read(request, session, "sidebar_profile", whose(grant, external_userid))

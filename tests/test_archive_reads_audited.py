@@ -296,3 +296,25 @@ async def test_every_archive_text_route_writes_an_audit_entry(walk: Walk) -> Non
         assert detail["client"]["ip"].startswith("203.0.113."), (route, detail)
         if whose:
             assert whose in entry.detail, (route, whose, detail)
+
+
+async def test_repeated_profile_opens_in_the_cache_window_are_one_entry(walk: Walk) -> None:
+    """The profile is every chat switch: the same profile to the same client within the
+    cache window is one entry; another client, or the history, is a new entry each time."""
+    corp = walk.cast.world.corp
+    customer = walk.cast.customers["c_follow"]
+    url = f"/sidebar/api/customers/{customer}"
+    follower = walk.sidebar["follower"]
+
+    async def entries(action: str) -> int:
+        return await AuditEntry.filter(corp_id=corp.id, action=action).count()
+
+    for _ in range(3):
+        assert (await follower.get(url)).status_code == 200
+    assert await entries("sidebar_profile") == 1
+    other_agent = {"user-agent": UA + " other"}
+    assert (await follower.get(url, headers=other_agent)).status_code == 200
+    assert await entries("sidebar_profile") == 2
+    for _ in range(3):
+        assert (await follower.get(url + "/messages")).status_code == 200
+    assert await entries("sidebar_history") == 3

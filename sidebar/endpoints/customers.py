@@ -12,7 +12,7 @@ from starlette.routing import BaseRoute
 from sidebar import history
 from sidebar.access import CustomerGrant
 from sidebar.http import BadBody, json_bytes, json_ok
-from sidebar.reads import audit_history, audit_read, whose
+from sidebar.reads import audit_history, audit_profile
 from sidebar.session import Session
 from sidebar.site import Site, sidebar_of
 from wecom_app.store.directory import Tag, TagGroup
@@ -27,7 +27,7 @@ async def customer_profile(
         session.corp_pk, session.corp_id, grant, external_userid
     )
     if grant.employees:  # the newest messages and the insights of their conversations
-        await audit_read(request, session, "sidebar_profile", whose(grant, external_userid))
+        await audit_profile(request, session, grant, external_userid)
     return json_bytes(body)
 
 
