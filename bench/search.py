@@ -500,11 +500,12 @@ async def measure(engines: Engines, names: Sequence[str]) -> dict[str, list[floa
 
 async def time_service(qs: Sequence[BenchQuery]) -> list[float]:
     from wecom_app.search.access import Viewer
+    from wecom_app.search.audit import AuditKey
     from wecom_app.search.query import parse_query
     from wecom_app.search.request import SearchRequest, parse_filters
     from wecom_app.search.service import Compliance
 
-    service = Compliance()
+    service = Compliance(audit_key=AuditKey.derive("bench-secret-key-" + "x" * 32))
     latencies = []
     for q in qs:
         viewer = Viewer(q.corp, f"wwbench{q.corp:09d}", "bench", frozenset({"compliance"}))

@@ -16,14 +16,11 @@ the build's two statements read through :mod:`sidebar.sql`'s own connection on t
 event loop (a few tens of microseconds each) rather than queueing for Tortoise's
 worker thread, which under load made every hand-off wait for the GIL — fifty
 concurrent misses took hundreds of milliseconds. Building and encoding a profile is
-then about half a millisecond of CPU; keyword filtering is memoised per token. The
-request around it is kept lean: the profile route is the first ``create_app`` tries,
-a session cookie verified once is remembered (its age is still checked on every
-request), and answers carry their headers pre-encoded (:class:`sidebar.http.PrivateJSON`).
-Tenant settings (an ORM read, through the worker thread) are cached for ten seconds and
-re-read once per expiry however many requests miss them together. ``wecom-app serve``
-freezes what startup built out of the garbage collector's full passes
-(:func:`wecom_app.cli.freeze_after_startup`), which were 40 ms pauses.
+about half a millisecond of CPU (keyword filtering memoised per token); the profile
+route is the first ``create_app`` tries, a verified session cookie is remembered (its
+age still checked), answers carry pre-encoded headers (:class:`sidebar.http.PrivateJSON`),
+tenant settings are cached for ten seconds, and ``wecom-app serve`` freezes startup's
+objects out of the GC's full passes (``freeze_after_startup``; they were 40 ms pauses).
 
 **WeCom, at most once.** A customer whose WeCom data is older than the tenant's
 ``refresh_minutes`` is refreshed with one ``externalcontact/get`` in the background
@@ -53,6 +50,7 @@ from sidebar.session import Sessions
 from sidebar.tenant import TenantSettings, TenantSettingsCache
 from wecom_app.directory import customers, group_chats
 from wecom_app.kv import KV
+from wecom_app.search.audit import AuditKey
 from wecom_app.store.db import dialect
 from wecom_app.store.directory import GroupChat
 from wecom_app.store.models import Corp
@@ -84,6 +82,7 @@ class SidebarService:
         self.services = services
         self.config = SidebarConfig.from_settings(services.settings)
         self.sessions = Sessions(services.settings.secret_key, self.config)
+        self.audit_key = AuditKey.of(services.settings)  # archive reads are audited
         self.tenant_settings = TenantSettingsCache()
         self.background: set[asyncio.Task[None]] = set()
         self._tickets: JsapiTickets | None = None

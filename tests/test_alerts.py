@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from tests.conftest import TEST_CORP_ID, FakeClock, make_settings
-from tests.test_search_support import compliance_viewer, make_corp, message, store
+from tests.test_search_support import TEST_AUDIT_KEY, compliance_viewer, make_corp, message, store
 from wecom_app.kv import MemoryKV
 from wecom_app.search import alert_notifications, alerts
 from wecom_app.search.access import AccessDenied
@@ -243,13 +243,15 @@ async def test_notifications_go_only_to_compliance_staff_who_may_see_the_message
 
     viewer = compliance_viewer(corp)
     with pytest.raises(RuleError, match=r"compliance role.*intern"):
-        await Compliance().add_rule(
+        await Compliance(audit_key=TEST_AUDIT_KEY).add_rule(
             viewer, name="r", kind="words", pattern="返现", notify=["boss", "intern"]
         )
     with pytest.raises(RuleError, match="left"):
-        await Compliance().add_rule(viewer, name="r", kind="words", pattern="返现", notify=["left"])
+        await Compliance(audit_key=TEST_AUDIT_KEY).add_rule(
+            viewer, name="r", kind="words", pattern="返现", notify=["left"]
+        )
     await grant_compliance(corp, "revoked")
-    await Compliance().add_rule(
+    await Compliance(audit_key=TEST_AUDIT_KEY).add_rule(
         viewer,
         name="返现",
         kind="words",
@@ -310,7 +312,7 @@ async def test_acknowledging_an_alert_is_audited_and_scoped_to_the_tenant() -> N
     await create_rule(corp.id, name="r", kind="words", pattern="返现")
     await store(corp, [message(corp, "返现")])
     (alert,) = await Alert.filter(corp_id=corp.id)
-    service = Compliance()
+    service = Compliance(audit_key=TEST_AUDIT_KEY)
     assert not await service.acknowledge(compliance_viewer(other), alert.id)
     listed = await service.alerts(compliance_viewer(corp))
     assert [a["id"] for a in listed] == [alert.id]
@@ -335,7 +337,7 @@ async def test_a_scoped_compliance_user_acknowledges_only_alerts_they_can_see() 
     )
     by_message = {a.message_id: a.id for a in await Alert.filter(corp_id=corp.id)}
     scoped = compliance_viewer(corp, "sales_auditor", departments=("10",))
-    service = Compliance()
+    service = Compliance(audit_key=TEST_AUDIT_KEY)
     assert [a["id"] for a in await service.alerts(scoped)] == [by_message[mine.id]]
     with pytest.raises(AccessDenied):
         await service.acknowledge(scoped, by_message[theirs.id])

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_search_support import make_corp
+from tests.test_search_support import TEST_AUDIT_KEY, make_corp
 from wecom_app import cli
 from wecom_app.search import audit
 from wecom_app.store.db import close_db, init_db
@@ -30,7 +30,9 @@ def test_the_cli_verifies_and_points_at_the_broken_entry(
             await AuditEntry.filter(corp_id=corp.id).delete()
             await AuditHead.filter(corp_id=corp.id).delete()
             for i in range(5):
-                await audit.record(corp.id, "auditor", "search", {"q": str(i)}, now=1000.0 + i)
+                await audit.record(
+                    corp.id, "auditor", "search", {"q": str(i)}, key=TEST_AUDIT_KEY, now=1000.0 + i
+                )
         finally:
             await close_db()
 
@@ -46,6 +48,7 @@ def test_the_cli_verifies_and_points_at_the_broken_entry(
     monkeypatch.setenv("DATA_DIR", str(tmp_path))
     monkeypatch.setenv("SECRET_KEY", "test-secret-key-" + "x" * 32)
     asyncio.run(prepare())
+    assert cli.main(["audit", "checkpoint"]) == 0  # entries this old need a checkpoint
     assert cli.main(["audit", "verify", "--corp", "wwauditcli000001"]) == 0
     assert "ok, 5 entries" in capsys.readouterr().out
     asyncio.run(tamper())

@@ -8,8 +8,15 @@ import json
 
 import pytest
 
-from tests.test_search_support import compliance_viewer, make_corp, message, plain_viewer, store
-from wecom_app.search import audit
+from tests.test_search_support import (
+    TEST_AUDIT_KEY,
+    compliance_viewer,
+    make_corp,
+    message,
+    plain_viewer,
+    store,
+)
+from wecom_app.search import audit, audit_verify
 from wecom_app.search.access import AccessDenied
 from wecom_app.search.query import parse_query
 from wecom_app.search.request import SearchRequest
@@ -23,7 +30,14 @@ pytestmark = pytest.mark.usefixtures("database")
 
 async def _write(corp: Corp, n: int) -> None:
     for i in range(n):
-        await audit.record(corp.id, f"user{i % 3}", "search", {"q": f"返现 {i}"}, now=1000.0 + i)
+        await audit.record(
+            corp.id,
+            f"user{i % 3}",
+            "search",
+            {"q": f"返现 {i}"},
+            key=TEST_AUDIT_KEY,
+            now=1000.0 + i,
+        )
 
 
 async def _raw(sql: str) -> None:
@@ -34,7 +48,7 @@ async def _raw(sql: str) -> None:
 async def test_a_fresh_chain_verifies_and_links_every_entry() -> None:
     corp = await make_corp("wwaudit000000001")
     await _write(corp, 12)
-    result = await audit.verify(corp.id)
+    result = await audit_verify.verify(corp.id, TEST_AUDIT_KEY)
     assert result.ok, result.problems
     assert result.checked == 12
     rows = await AuditEntry.filter(corp_id=corp.id).order_by("seq")
@@ -50,7 +64,7 @@ async def test_an_edited_entry_is_found_and_named() -> None:
     corp = await make_corp("wwaudit000000002")
     await _write(corp, 10)
     await _raw(f"UPDATE audit_log SET actor = 'someone_else' WHERE corp_id = {corp.id} AND seq = 4")
-    result = await audit.verify(corp.id)
+    result = await audit_verify.verify(corp.id, TEST_AUDIT_KEY)
     assert not result.ok
     assert [(p.seq, p.kind) for p in result.problems] == [(4, "edited")]
 
@@ -61,11 +75,12 @@ async def test_an_edit_with_a_recomputed_hash_breaks_the_next_link() -> None:
     row = await AuditEntry.get(corp_id=corp.id, seq=3)
     forged_detail = json.dumps({"q": "nothing to see"}, separators=(",", ":"))
     forged = audit.chain_hash(
+        TEST_AUDIT_KEY,
         row.prev_hash,
         audit.content_of(corp.id, 3, row.at_ms, row.actor, row.action, forged_detail),
     )
     await AuditEntry.filter(id=row.id).update(detail=forged_detail, hash=forged)
-    result = await audit.verify(corp.id)
+    result = await audit_verify.verify(corp.id, TEST_AUDIT_KEY)
     assert [(p.seq, p.kind) for p in result.problems] == [(4, "broken_link")]
 
 
@@ -73,7 +88,7 @@ async def test_deleted_entries_are_found_in_the_middle_and_at_the_end() -> None:
     corp = await make_corp("wwaudit000000004")
     await _write(corp, 10)
     await _raw(f"DELETE FROM audit_log WHERE corp_id = {corp.id} AND seq IN (5, 6)")
-    result = await audit.verify(corp.id)
+    result = await audit_verify.verify(corp.id, TEST_AUDIT_KEY)
     kinds = [(p.seq, p.kind) for p in result.problems]
     assert (5, "missing") in kinds
     assert (7, "broken_link") in kinds
@@ -81,7 +96,7 @@ async def test_deleted_entries_are_found_in_the_middle_and_at_the_end() -> None:
     other = await make_corp("wwaudit000000005")
     await _write(other, 8)
     await _raw(f"DELETE FROM audit_log WHERE corp_id = {other.id} AND seq >= 7")
-    tail = await audit.verify(other.id)
+    tail = await audit_verify.verify(other.id, TEST_AUDIT_KEY)
     assert [(p.seq, p.kind) for p in tail.problems] == [(7, "tail_missing")]
 
 
@@ -94,7 +109,7 @@ async def test_reordered_entries_are_found() -> None:
         f"UPDATE audit_log SET seq = 2 WHERE corp_id = {corp.id} AND seq = 3;"
         f"UPDATE audit_log SET seq = 3 WHERE corp_id = {corp.id} AND seq = -2;"
     )
-    result = await audit.verify(corp.id)
+    result = await audit_verify.verify(corp.id, TEST_AUDIT_KEY)
     assert not result.ok
     assert {p.seq for p in result.problems} >= {2, 3}
 
@@ -105,8 +120,8 @@ async def test_each_tenant_has_its_own_chain() -> None:
     await _write(a, 3)
     await _write(b, 2)
     await _raw(f"UPDATE audit_log SET action = 'x' WHERE corp_id = {b.id} AND seq = 1")
-    assert (await audit.verify(a.id)).ok
-    assert not (await audit.verify(b.id)).ok
+    assert (await audit_verify.verify(a.id, TEST_AUDIT_KEY)).ok
+    assert not (await audit_verify.verify(b.id, TEST_AUDIT_KEY)).ok
 
 
 async def test_concurrent_writers_never_fork_the_chain() -> None:
@@ -114,9 +129,12 @@ async def test_concurrent_writers_never_fork_the_chain() -> None:
     parallel): every entry gets its own seq and links to the one before."""
     corp = await make_corp("wwaudit000000007")
     await asyncio.gather(
-        *(audit.record(corp.id, f"u{i}", "search", {"i": i}, now=2000.0) for i in range(40))
+        *(
+            audit.record(corp.id, f"u{i}", "search", {"i": i}, key=TEST_AUDIT_KEY, now=2000.0)
+            for i in range(40)
+        )
     )
-    result = await audit.verify(corp.id)
+    result = await audit_verify.verify(corp.id, TEST_AUDIT_KEY)
     assert result.ok, result.problems
     assert result.checked == 40
     seqs = [e.seq for e in await AuditEntry.filter(corp_id=corp.id)]
@@ -129,7 +147,7 @@ async def test_concurrent_writers_never_fork_the_chain() -> None:
 async def test_searches_views_exports_and_refusals_are_audited() -> None:
     corp = await make_corp("wwaudit000000008")
     (hit,) = await store(corp, [message(corp, "私下转账")])
-    service = Compliance(clock=lambda: 1_700_000_000.0)
+    service = Compliance(clock=lambda: 1_700_000_000.0, audit_key=TEST_AUDIT_KEY)
     viewer = compliance_viewer(corp, "auditor1")
     page = await service.search(viewer, SearchRequest("转账", parse_query("转账")))
     assert [h.id for h in page.hits] == [hit.id]
@@ -157,4 +175,4 @@ async def test_searches_views_exports_and_refusals_are_audited() -> None:
     assert json.loads(rows[4].detail)["rows"] == 1
     assert json.loads(rows[5].detail)["attempted"] == "search"
     assert rows[0].at_ms == 1_700_000_000_000
-    assert (await audit.verify(corp.id)).ok
+    assert (await audit_verify.verify(corp.id, TEST_AUDIT_KEY)).ok

@@ -14,7 +14,7 @@ import pytest
 from starlette.responses import Response
 
 from tests.conftest import TEST_CORP_ID
-from tests.test_search_support import compliance_viewer, make_corp, message, store
+from tests.test_search_support import TEST_AUDIT_KEY, compliance_viewer, make_corp, message, store
 from wecom_app.consoles import web
 from wecom_app.search.query import parse_query
 from wecom_app.search.request import SearchRequest
@@ -210,7 +210,7 @@ async def test_exports_stream_csv_and_jsonl(
     assert chunks >= 1
     # the service hands the response one page at a time (httpx's ASGI transport joins
     # the chunks, so count them at the source): header + three pages of <= 500 rows
-    stream = await Compliance().export(
+    stream = await Compliance(audit_key=TEST_AUDIT_KEY).export(
         compliance_viewer(corp), SearchRequest("返现", parse_query("返现")), "csv"
     )
     sizes = [len(chunk) async for chunk in stream]

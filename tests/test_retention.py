@@ -6,7 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_search_support import BASE_MS, compliance_viewer, make_corp, message, store
+from tests.test_search_support import (
+    BASE_MS,
+    TEST_AUDIT_KEY,
+    compliance_viewer,
+    make_corp,
+    message,
+    store,
+)
 from wecom_app.runtime import Runtime
 from wecom_app.search.alert_rules import create_rule
 from wecom_app.search.query import parse_query
@@ -25,7 +32,7 @@ NOW = BASE_MS / 1000 + 100 * DAY  # 100 days after the first message
 
 
 async def texts_found(corp: Corp, q: str) -> set[str]:
-    page = await Compliance().search(
+    page = await Compliance(audit_key=TEST_AUDIT_KEY).search(
         compliance_viewer(corp), SearchRequest(q, parse_query(q), limit=200)
     )
     return {h.text for h in page.hits}
@@ -80,10 +87,12 @@ async def test_purge_removes_expired_messages_index_and_media_but_keeps_holds(
     released = await LegalHold.create(corp=corp, kind="employee", subject="zhangwei")
     released.released_at = released.created_at
     await released.save()
-    await Compliance().search(compliance_viewer(corp), SearchRequest("返现", parse_query("返现")))
+    await Compliance(audit_key=TEST_AUDIT_KEY).search(
+        compliance_viewer(corp), SearchRequest("返现", parse_query("返现"))
+    )
     audit_before = await AuditEntry.filter(corp_id=corp.id).count()
 
-    (result,) = await purge_all(now=NOW, media_dir=media_dir)
+    (result,) = await purge_all(now=NOW, audit_key=TEST_AUDIT_KEY, media_dir=media_dir)
 
     assert (result.messages, result.media, result.kept_on_hold) == (2, 1, 2)
     assert await texts_found(corp, "返现") == {
@@ -105,7 +114,7 @@ async def test_purge_removes_expired_messages_index_and_media_but_keeps_holds(
     assert entries[audit_before].action == "retention_purge"
 
     # a second run finds nothing more to do
-    (again,) = await purge_all(now=NOW, media_dir=media_dir)
+    (again,) = await purge_all(now=NOW, audit_key=TEST_AUDIT_KEY, media_dir=media_dir)
     assert (again.messages, again.kept_on_hold) == (0, 2)
 
 

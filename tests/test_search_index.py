@@ -14,6 +14,7 @@ from tortoise.transactions import in_transaction
 
 from tests.test_search_support import (
     BASE_MS,
+    TEST_AUDIT_KEY,
     compliance_viewer,
     make_corp,
     message,
@@ -43,7 +44,7 @@ async def find(
     limit: int = 200,
 ) -> list[str]:
     """All texts found (every page), in result order."""
-    service = Compliance()
+    service = Compliance(audit_key=TEST_AUDIT_KEY)
     viewer = compliance_viewer(corp)
     texts: list[str] = []
     cursor: Cursor | None = None
@@ -139,10 +140,10 @@ async def test_the_total_is_counted_up_to_a_cap(
     from wecom_app.search import hits as hits_module
 
     request = SearchRequest("返现 OR 钱", parse_query("返现 OR 钱"), limit=1)
-    page = await Compliance().search(compliance_viewer(corpus), request)
+    page = await Compliance(audit_key=TEST_AUDIT_KEY).search(compliance_viewer(corpus), request)
     assert (len(page.hits), page.total, page.total_text) == (1, 3, "3")
     monkeypatch.setattr(hits_module, "COUNT_CAP", 2)
-    page = await Compliance().search(compliance_viewer(corpus), request)
+    page = await Compliance(audit_key=TEST_AUDIT_KEY).search(compliance_viewer(corpus), request)
     assert (page.total, page.total_text) == (2, "2+")
 
 
@@ -238,7 +239,7 @@ async def test_one_tenant_never_finds_another_tenants_messages() -> None:
     assert all(t.startswith("B租户") for t in found_b)
     # the index itself narrows to the tenant (the service also re-checks the corp of
     # every message it reads): every hit of A's plan is A's message
-    service = Compliance()
+    service = Compliance(audit_key=TEST_AUDIT_KEY)
     request = SearchRequest("返现", parse_query("返现"), limit=200)
     plan = await service.plan(compliance_viewer(a), request)
     assert plan is not None
@@ -249,7 +250,7 @@ async def test_one_tenant_never_finds_another_tenants_messages() -> None:
     assert owners == {a.id}
     # a forged cursor pointing into the other tenant's key range finds nothing of it
     _, high_b = corp_range(b.id)
-    page = await Compliance().search(
+    page = await Compliance(audit_key=TEST_AUDIT_KEY).search(
         compliance_viewer(a),
         SearchRequest("返现", parse_query("返现"), Filters(), "time", Cursor(high_b), 50),
     )
@@ -399,7 +400,7 @@ async def test_the_index_agrees_with_a_like_scan_on_a_random_corpus() -> None:
 async def test_snippets_escape_html_and_mark_the_match() -> None:
     corp = await make_corp("wwsearchcorp0010")
     await store(corp, [message(corp, '<script>alert("返现")</script> & 返现')])
-    page = await Compliance().search(
+    page = await Compliance(audit_key=TEST_AUDIT_KEY).search(
         compliance_viewer(corp), SearchRequest("返现", parse_query("返现"))
     )
     html = str(page.hits[0].html)

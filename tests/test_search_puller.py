@@ -12,7 +12,7 @@ import random
 import pytest
 
 from tests.test_archive_helpers import make_world, stored
-from tests.test_search_support import compliance_viewer
+from tests.test_search_support import TEST_AUDIT_KEY, compliance_viewer
 from wecom_app.runtime.wiring import listen_to_archive
 from wecom_app.search.query import parse_query
 from wecom_app.search.request import SearchRequest
@@ -37,7 +37,7 @@ async def test_pulled_messages_are_indexed_and_found() -> None:
     assert await SearchDoc.filter(corp_id=world.corp.pk).count() == len(searchable)
 
     rng = random.Random(5)
-    service = Compliance()
+    service = Compliance(audit_key=TEST_AUDIT_KEY)
     viewer = compliance_viewer(world.corp)
     for message in rng.sample(searchable, 25):
         chinese = [r for r in runs(message.text) if r.cls == "c" and len(r.text) >= 2]

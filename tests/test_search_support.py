@@ -13,9 +13,13 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from wecom_app.search.access import Viewer
+from wecom_app.search.audit import AuditKey
 from wecom_app.search.ingest import on_messages_stored
 from wecom_app.store.archive import ArchiveMessage
 from wecom_app.store.models import Corp
+
+# the audit key of the test settings (SECRET_KEY of tests/conftest.py)
+TEST_AUDIT_KEY = AuditKey.derive("test-secret-key-" + "x" * 32)
 
 BASE_MS = 1_709_514_000_000  # 2024-03-04 09:00 CST
 _seq = itertools.count(1)

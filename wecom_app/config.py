@@ -94,6 +94,12 @@ class Settings:
     # per IP across tenants, counted per this value in Redis. Machines behind one NAT
     # share a value; the default counts every machine together (the safe side).
     egress_ip: str = "default"
+    # The audit log's key (AUDIT_KEY; derived from SECRET_KEY under its own label when
+    # unset) and where its signed checkpoint goes (AUDIT_CHECKPOINT_PATH, default
+    # DATA_DIR/audit-checkpoint.json), written every AUDIT_CHECKPOINT_INTERVAL seconds.
+    audit_key: str = field(default="", repr=False)
+    audit_checkpoint_path: Path | None = None
+    audit_checkpoint_interval_s: int = 3600
 
     @property
     def is_embedded(self) -> bool:
@@ -126,6 +132,9 @@ class Settings:
                 "locks, job claims, token caches and WeCom's rate limits through it "
                 "(set SINGLE_PROCESS=1 if this deployment really is one process)",
             )
+        audit_key = env.get("AUDIT_KEY", "")
+        if audit_key and len(audit_key) < 32:
+            raise ConfigError("AUDIT_KEY", "must be at least 32 characters")
         api_base = env.get("WECOM_API_BASE", DEFAULT_API_BASE).rstrip("/")
         if not api_base.startswith(("http://", "https://")):
             raise ConfigError("WECOM_API_BASE", "must be an http(s) URL")
@@ -152,6 +161,11 @@ class Settings:
             archive_simulator_url=env.get("ARCHIVE_SIMULATOR_URL", ""),
             extra={k: v for k, v in env.items() if k.startswith("WECOM_APP_")},
             admin_userids=_userids(env, "WECOM_ADMIN_USERIDS"),
+            audit_key=audit_key,
+            audit_checkpoint_path=Path(env["AUDIT_CHECKPOINT_PATH"])
+            if env.get("AUDIT_CHECKPOINT_PATH")
+            else None,
+            audit_checkpoint_interval_s=_int(env, "AUDIT_CHECKPOINT_INTERVAL", 3600, minimum=60),
         )
 
 

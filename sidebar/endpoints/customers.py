@@ -12,6 +12,7 @@ from starlette.routing import BaseRoute
 from sidebar import history
 from sidebar.access import CustomerGrant
 from sidebar.http import BadBody, json_bytes, json_ok
+from sidebar.reads import audit_history, audit_profile
 from sidebar.session import Session
 from sidebar.site import Site, sidebar_of
 from wecom_app.store.directory import Tag, TagGroup
@@ -25,6 +26,8 @@ async def customer_profile(
     body = await sidebar_of(request).service.profile_bytes(
         session.corp_pk, session.corp_id, grant, external_userid
     )
+    if grant.employees:  # the newest messages and the insights of their conversations
+        await audit_profile(request, session, grant, external_userid)
     return json_bytes(body)
 
 
@@ -51,6 +54,7 @@ async def customer_messages(
         query=params.get("q", ""),
         limit=limit,
     )
+    await audit_history(request, session, grant, external_userid, employees, result.messages)
     return json_ok({"items": result.messages, "next": result.next})
 
 

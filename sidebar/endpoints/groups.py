@@ -8,6 +8,7 @@ from starlette.routing import BaseRoute
 
 from sidebar import groups
 from sidebar.http import forbidden, json_ok
+from sidebar.reads import audit_read
 from sidebar.session import Session
 from sidebar.site import Site, sidebar_of
 
@@ -19,7 +20,9 @@ async def group_view(request: Request, session: Session) -> Response:
     if grant is None:
         return forbidden()
     await service.warm_up()
-    return json_ok(await groups.build(session.corp_pk, grant, chat_id, now=service.now()))
+    view = await groups.build(session.corp_pk, grant, chat_id, now=service.now())
+    await audit_read(request, session, "sidebar_group", {"chat_id": chat_id})
+    return json_ok(view)
 
 
 def routes(site: Site) -> list[BaseRoute]:

@@ -12,6 +12,10 @@ import argparse
 import asyncio
 import json
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from wecom_app.config import Settings
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -37,18 +41,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def cmd_search(args: argparse.Namespace) -> int:
     from wecom_app.commands.environment import load_settings
 
-    return asyncio.run(_run(args, load_settings().database_url))
+    return asyncio.run(_run(args, load_settings()))
 
 
-async def _run(args: argparse.Namespace, database_url: str) -> int:
+async def _run(args: argparse.Namespace, settings: Settings) -> int:
     from wecom_app.search.access import cli_viewer
+    from wecom_app.search.audit import AuditKey
     from wecom_app.search.query import QueryError
     from wecom_app.search.request import parse_request
     from wecom_app.search.service import Compliance
     from wecom_app.store.db import close_db, init_db
     from wecom_app.store.models import Corp
 
-    await init_db(database_url)
+    await init_db(settings.database_url)
     try:
         corp = await Corp.filter(corp_id=args.corp).first()
         if corp is None:
@@ -72,7 +77,7 @@ async def _run(args: argparse.Namespace, database_url: str) -> int:
         except QueryError as exc:
             print(f"wecom-app search: {exc}", file=sys.stderr)
             return 2
-        page = await Compliance().search(cli_viewer(corp), request)
+        page = await Compliance(audit_key=AuditKey.of(settings)).search(cli_viewer(corp), request)
         if args.json:
             data = page.as_json()
             for hit in data["hits"]:

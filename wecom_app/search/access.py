@@ -31,6 +31,8 @@ class Viewer:
     # compliance scope; both empty: the whole org
     departments: frozenset[str] = frozenset()
     userids: frozenset[str] = frozenset()
+    # where the request came from, written into every audit entry: {"ip": …, "ua": …}
+    client: tuple[tuple[str, str], ...] = ()
 
     @property
     def is_compliance(self) -> bool:
@@ -45,7 +47,9 @@ class Viewer:
         return bool(self.departments or self.userids)
 
 
-async def viewer_for(corp: Corp, userid: str, roles: frozenset[str]) -> Viewer:
+async def viewer_for(
+    corp: Corp, userid: str, roles: frozenset[str], client: tuple[tuple[str, str], ...] = ()
+) -> Viewer:
     """A console member as a viewer, with the scope of their compliance role."""
     departments: frozenset[str] = frozenset()
     userids: frozenset[str] = frozenset()
@@ -54,7 +58,7 @@ async def viewer_for(corp: Corp, userid: str, roles: frozenset[str]) -> Viewer:
         scope = row.scope if row is not None and isinstance(row.scope, dict) else {}
         departments = frozenset(str(d) for d in scope.get("departments", []) or [] if str(d))
         userids = frozenset(str(u) for u in scope.get("userids", []) or [] if str(u))
-    return Viewer(corp.id, corp.corp_id, userid, roles, departments, userids)
+    return Viewer(corp.id, corp.corp_id, userid, roles, departments, userids, client)
 
 
 def cli_viewer(corp: Corp) -> Viewer:

@@ -1,7 +1,8 @@
 """Alerts and rules as compliance staff see and change them: role-checked, scoped, audited.
 
-Listing shows only alerts on messages in the viewer's scope, with what the rule matched
-highlighted; a scoped viewer may acknowledge only those. Rules are checked
+Listing shows message text, so every listing is an audit entry (which messages, of which
+conversations). Listing shows only alerts on messages in the viewer's scope, with what
+the rule matched highlighted; a scoped viewer may acknowledge only those. Rules are checked
 (:mod:`wecom_app.search.alert_rules`) and notify compliance staff only.
 """
 
@@ -61,6 +62,17 @@ async def alerts(
                 "message": {**view.as_json(), "html": str(html)},
             }
         )
+    await guard.audit(
+        viewer,
+        "alerts",
+        {
+            "status": status,
+            "before_id": before_id,
+            "shown": len(out),
+            "message_ids": [a["message"]["id"] for a in out],
+            "conversations": sorted({str(a["message"]["conversation"]) for a in out}),
+        },
+    )
     return out
 
 

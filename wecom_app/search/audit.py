@@ -1,14 +1,20 @@
-"""The append-only, hash-chained audit log (one chain per tenant).
+"""The append-only, HMAC-chained audit log (one chain per tenant).
 
-Every search, context view, conversation view, export, refused attempt and purge is an
+Every read of archived text (searches, context and conversation views, exports, media,
+alerts, the sidebar's history and profile), every refused attempt and every purge is an
 entry. Entry ``n`` of a tenant stores ``prev_hash`` (entry ``n-1``'s hash, or 64 zeros)
-and ``hash = sha256(prev_hash + "\\n" + canonical content)``, where the content is the
-JSON (sorted keys, no spaces) of its tenant, ``seq``, time, actor, action and detail.
-Changing, deleting, inserting or reordering entries breaks the chain at that point,
-and :func:`verify` says where. The tenant's ``audit_heads`` row holds the newest seq and
-hash, so deleting entries at the end is caught too. (Someone who can rewrite the whole
-table *and* the head can forge a consistent chain: keep a copy of ``audit verify``'s
-head hash elsewhere to anchor it.)
+and ``hash = HMAC-SHA256(audit key, prev_hash + "\\n" + canonical content)``, where the
+content is the JSON (sorted keys, no spaces) of its tenant, ``seq``, time, actor, action
+and detail. The audit key (:class:`AuditKey`) is derived by HKDF from ``AUDIT_KEY`` or,
+without it, from ``SECRET_KEY`` under its own label: someone who can write the database
+but does not hold the key cannot recompute the chain after changing an entry.
+
+Entries written before the HMAC chain (plain ``sha256(prev_hash + "\\n" + content)``)
+stay as they are and verify as a *legacy prefix*: a chain may start with plain entries,
+but once an HMAC entry appears every later one must be HMAC, and the signed checkpoint
+(:mod:`wecom_app.search.audit_checkpoint`) records how long the legacy prefix is, so a
+chain rewritten with plain SHA-256 is caught. :mod:`wecom_app.search.audit_verify`
+walks a chain against the last checkpoint.
 
 Writers serialise per tenant on the head row: the first statement of the transaction
 is ``UPDATE audit_heads SET seq = seq + 1 … RETURNING``, which takes the row lock on
@@ -21,16 +27,22 @@ Nothing in the application updates or deletes entries; the retention purge leave
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import time
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from tortoise.transactions import in_transaction
 
 from wecom_app.store.db import db
 from wecom_app.store.sql import marker, rows_of
+
+if TYPE_CHECKING:
+    from wecom_app.config import Settings
 
 GENESIS: Final = "0" * 64
 PAGE: Final = 1000
@@ -53,7 +65,38 @@ def content_of(corp_pk: int, seq: int, at_ms: int, actor: str, action: str, deta
     )
 
 
-def chain_hash(prev_hash: str, content: str) -> str:
+@dataclass(frozen=True)
+class AuditKey:
+    """The keys of the audit log: one for the chain, one for signing checkpoints."""
+
+    chain: bytes = field(repr=False)
+    checkpoint: bytes = field(repr=False)
+
+    @classmethod
+    def derive(cls, secret_key: str, audit_key: str = "") -> AuditKey:
+        """From ``AUDIT_KEY`` when set (then rotating ``SECRET_KEY`` keeps the chain),
+        else from ``SECRET_KEY`` — under labels no other key of the app uses."""
+        source = (audit_key or secret_key).encode()
+
+        def derive(info: bytes) -> bytes:
+            return HKDF(
+                algorithm=hashes.SHA256(), length=32, salt=b"wecom-app/audit-log", info=info
+            ).derive(source)
+
+        return cls(derive(b"chain v2"), derive(b"checkpoint v1"))
+
+    @classmethod
+    def of(cls, settings: Settings) -> AuditKey:
+        return cls.derive(settings.secret_key, settings.audit_key)
+
+
+def chain_hash(key: AuditKey, prev_hash: str, content: str) -> str:
+    message = f"{prev_hash}\n{content}".encode()
+    return hmac.new(key.chain, message, hashlib.sha256).hexdigest()
+
+
+def legacy_hash(prev_hash: str, content: str) -> str:
+    """The plain SHA-256 link of entries written before the HMAC chain."""
     return hashlib.sha256(f"{prev_hash}\n{content}".encode()).hexdigest()
 
 
@@ -69,6 +112,7 @@ async def record(
     action: str,
     detail: Mapping[str, Any],
     *,
+    key: AuditKey,
     now: float | None = None,
 ) -> Written:
     """Append one entry to the tenant's chain (its own transaction, committed on return)."""
@@ -93,7 +137,7 @@ async def record(
         )[0]
         seq = int(head["seq"])
         prev = str(head["hash"]) or GENESIS
-        digest = chain_hash(prev, content_of(corp_pk, seq, at_ms, actor, action, detail_text))
+        digest = chain_hash(key, prev, content_of(corp_pk, seq, at_ms, actor, action, detail_text))
         await conn.execute_query(
             "INSERT INTO audit_log (corp_id, seq, at_ms, actor, action, detail, prev_hash, hash) "
             f"VALUES ({', '.join(mark(i) for i in range(1, 9))})",
@@ -172,109 +216,3 @@ async def iter_entries(corp_pk: int) -> AsyncIterator[Entry]:
         if len(page) < PAGE:
             return
         after = page[-1].seq
-
-
-@dataclass
-class Problem:
-    seq: int
-    entry_id: int | None
-    kind: str  # edited | missing | broken_link | tail_missing | head
-    message: str
-
-
-@dataclass
-class Verification:
-    corp_pk: int
-    checked: int = 0
-    head_seq: int = 0
-    head_hash: str = ""
-    problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-
-async def verify(corp_pk: int) -> Verification:
-    """Walk a tenant's chain and report every place where it does not hold."""
-    result = Verification(corp_pk)
-    expected = 1
-    prev = GENESIS
-    async for entry in iter_entries(corp_pk):
-        result.checked += 1
-        if entry.seq != expected:
-            result.problems.append(
-                Problem(
-                    expected,
-                    None,
-                    "missing",
-                    f"entries {expected}..{entry.seq - 1} are missing (deleted)",
-                )
-            )
-        if entry.prev_hash != prev:
-            result.problems.append(
-                Problem(
-                    entry.seq,
-                    entry.id,
-                    "broken_link",
-                    f"entry {entry.seq} (id {entry.id}) does not follow the entry before it: "
-                    "entries were deleted, inserted or reordered, or the one before was rewritten",
-                )
-            )
-        content = content_of(
-            entry.corp_pk, entry.seq, entry.at_ms, entry.actor, entry.action, entry.detail
-        )
-        if chain_hash(entry.prev_hash, content) != entry.hash:
-            result.problems.append(
-                Problem(
-                    entry.seq,
-                    entry.id,
-                    "edited",
-                    f"entry {entry.seq} (id {entry.id}) was changed after it was written "
-                    "(its content does not match its hash)",
-                )
-            )
-        prev = entry.hash
-        expected = entry.seq + 1
-    conn = db()
-    mark = marker(conn)(1)
-    head = rows_of(
-        await conn.execute_query(
-            f"SELECT seq, hash FROM audit_heads WHERE corp_id = {mark}", [corp_pk]
-        )
-    )
-    if head:
-        result.head_seq = int(head[0][0])
-        result.head_hash = str(head[0][1])
-        last = expected - 1
-        if result.head_seq > last:
-            result.problems.append(
-                Problem(
-                    last + 1,
-                    None,
-                    "tail_missing",
-                    f"the log ends at entry {last} but {result.head_seq} were written: "
-                    f"entries {last + 1}..{result.head_seq} were deleted",
-                )
-            )
-        elif result.head_seq < last:
-            result.problems.append(
-                Problem(
-                    result.head_seq + 1,
-                    None,
-                    "head",
-                    f"entries after {result.head_seq} were not written through the chain head",
-                )
-            )
-        elif result.head_seq and result.head_hash != prev:
-            result.problems.append(
-                Problem(
-                    last,
-                    None,
-                    "head",
-                    f"the newest entry {last} differs from the one the chain head recorded",
-                )
-            )
-    elif result.checked:
-        result.problems.append(Problem(1, None, "head", "the chain head of this tenant is gone"))
-    return result

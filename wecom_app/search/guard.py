@@ -20,11 +20,19 @@ from wecom_app.text.message_terms import employees_of
 class Guard:
     """Role checks and the audit log of one process (stateless apart from its clock)."""
 
-    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, clock: Callable[[], float] = time.time, *, audit_key: audit_log.AuditKey
+    ) -> None:
         self.clock = clock
+        self.audit_key = audit_key
 
     async def audit(self, viewer: Viewer, action: str, detail: Mapping[str, Any]) -> None:
-        await audit_log.record(viewer.corp_pk, viewer.actor, action, detail, now=self.clock())
+        """One entry: who (the viewer), what (``action``, ``detail``) and from where (the
+        viewer's client: IP and user agent, when it came over HTTP)."""
+        full = {**detail, "client": dict(viewer.client)} if viewer.client else detail
+        await audit_log.record(
+            viewer.corp_pk, viewer.actor, action, full, key=self.audit_key, now=self.clock()
+        )
 
     async def deny(self, viewer: Viewer, action: str, detail: Mapping[str, Any]) -> AccessDenied:
         await self.audit(viewer, "denied", {"attempted": action, **detail})

@@ -66,7 +66,12 @@ def _unlink(path: Path, root: Path | None) -> bool:
 
 
 async def purge_corp(
-    corp_pk: int, retention_days: int, *, now: float, media_dir: Path | None = None
+    corp_pk: int,
+    retention_days: int,
+    *,
+    now: float,
+    audit_key: audit.AuditKey,
+    media_dir: Path | None = None,
 ) -> PurgeResult:
     """Purge one tenant's messages older than ``retention_days`` before ``now``."""
     result = PurgeResult(corp_pk)
@@ -132,18 +137,25 @@ async def purge_corp(
                 "media_files": result.media,
                 "kept_on_hold": result.kept_on_hold,
             },
+            key=audit_key,
             now=now,
         )
     return result
 
 
-async def purge_all(*, now: float, media_dir: Path | None = None) -> list[PurgeResult]:
+async def purge_all(
+    *, now: float, audit_key: audit.AuditKey, media_dir: Path | None = None
+) -> list[PurgeResult]:
     """Purge every tenant that has a retention period."""
     results = []
     for settings in await ArchiveSettings.filter(retention_days__gt=0):
         results.append(
             await purge_corp(
-                settings.corp_id, settings.retention_days, now=now, media_dir=media_dir
+                settings.corp_id,
+                settings.retention_days,
+                now=now,
+                audit_key=audit_key,
+                media_dir=media_dir,
             )
         )
     return results

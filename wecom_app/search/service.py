@@ -36,7 +36,8 @@ from wecom_app.search import (
     saved_searches,
 )
 from wecom_app.search.access import Viewer
-from wecom_app.search.audit import Entry, Verification
+from wecom_app.search.audit import AuditKey, Entry
+from wecom_app.search.audit_verify import Verification
 from wecom_app.search.conversations import ContextView, ConversationPage
 from wecom_app.search.export import ExportFormat
 from wecom_app.search.guard import Guard
@@ -54,9 +55,15 @@ class Compliance(Guard):
     """The compliance service of one process (stateless apart from its clock)."""
 
     def __init__(
-        self, clock: Callable[[], float] = time.time, media_dir: Path | None = None
+        self,
+        clock: Callable[[], float] = time.time,
+        media_dir: Path | None = None,
+        *,
+        audit_key: AuditKey,
+        checkpoint_path: Path | None = None,
     ) -> None:
-        super().__init__(clock)
+        super().__init__(clock, audit_key=audit_key)
+        self.checkpoint_path = checkpoint_path
         self.media_dir = media_dir
 
     # -- search --
@@ -177,4 +184,4 @@ class Compliance(Guard):
         return await audit_review.audit_entries(self, viewer, before_seq=before_seq, limit=limit)
 
     async def audit_verify(self, viewer: Viewer) -> Verification:
-        return await audit_review.audit_verify(self, viewer)
+        return await audit_review.audit_verify(self, viewer, self.checkpoint_path)

@@ -19,9 +19,12 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from wecom_app.consoles import web
+from wecom_app.consoles.client import client_of
 from wecom_app.protocol.digits import parse_id
 from wecom_app.search.access import AccessDenied, Viewer, viewer_for
 from wecom_app.search.alert_rules import RuleError
+from wecom_app.search.audit import AuditKey
+from wecom_app.search.audit_checkpoint import path_of as checkpoint_path_of
 from wecom_app.search.query import QueryError
 from wecom_app.search.service import Compliance, NotFound
 from wecom_app.text.tokenise import initialise as initialise_tokeniser
@@ -48,7 +51,13 @@ Handler = Callable[[Request, web.Principal, Viewer], Awaitable[Response]]
 def service_of(request: Request) -> Compliance:
     """The compliance service (stateless apart from the clock it is given)."""
     services = web.services_of(request)
-    return Compliance(clock=services.clock, media_dir=services.settings.media_dir)
+    settings = services.settings
+    return Compliance(
+        clock=services.clock,
+        media_dir=settings.media_dir,
+        audit_key=AuditKey.of(settings),
+        checkpoint_path=checkpoint_path_of(settings),
+    )
 
 
 def params_of(request: Request) -> dict[str, str]:
@@ -84,7 +93,7 @@ def guarded(handler: Handler) -> web.Endpoint:
     @functools.wraps(handler)
     async def endpoint(request: Request, who: web.Principal) -> Response:
         await _warm_segmenter()
-        viewer = await viewer_for(who.corp, who.userid, who.roles)
+        viewer = await viewer_for(who.corp, who.userid, who.roles, client_of(request))
         try:
             return await handler(request, who, viewer)
         except AccessDenied:
