@@ -93,6 +93,7 @@ NO_ARCHIVE_TEXT: dict[tuple[str, str], str] = {
     ("PUT", "/sidebar/api/quick-replies/{reply_id:int}"): _WRITES,
     ("DELETE", "/sidebar/api/quick-replies/{reply_id:int}"): _WRITES,
     ("POST", "/sidebar/api/quick-replies/{reply_id:int}/used"): _WRITES,
+    ("GET", "/sidebar/admin/api/licences"): "which members lack an interface licence",
     ("GET", "/sidebar/admin/api/settings"): "tenant settings",
     ("PUT", "/sidebar/admin/api/settings"): _WRITES,
     ("GET", "/sidebar/admin/api/quick-replies"): "quick replies, not messages",
