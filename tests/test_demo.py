@@ -97,7 +97,13 @@ def test_demo_runs_end_to_end_on_a_fresh_machine(tmp_path: Path) -> None:
         assert chats == (len(org.group_chats),)
         relations = sum(len(by) for by in org.follows_by_user.values())
         stored = one("SELECT COUNT(*) FROM follow_relations WHERE corp_id = ?", corp_pk)
-        assert stored == (relations + 1,)
+        # + the live new customer, + a new relation per customer handed over (step 8)
+        (moved,) = one(
+            "SELECT COUNT(*) FROM transfer_items WHERE corp_id = ? AND kind = 'customer' "
+            "AND status = 'done'",
+            corp_pk,
+        )
+        assert stored == (relations + 1 + int(str(moved)),)
         ended = one(
             "SELECT COUNT(*) FROM follow_relations WHERE corp_id = ? AND status = ?",
             corp_pk,
@@ -133,5 +139,23 @@ def test_demo_runs_end_to_end_on_a_fresh_machine(tmp_path: Path) -> None:
             corp_pk,
         )
         assert int(str(with_history[0])) > len(org.customers) * 0.6, with_history
+        # The departure story: two leavers, one handed over to its final states.
+        left = database.execute(
+            "SELECT userid FROM employees WHERE corp_id = ? AND status = 'resigned'", (corp_pk,)
+        ).fetchall()
+        assert len(left) == 2, left
+        plans = database.execute(
+            "SELECT handover_userid, status FROM transfer_plans WHERE corp_id = ?", (corp_pk,)
+        ).fetchall()
+        assert [status for _, status in plans] == ["done"], plans
+        inherited = one(
+            "SELECT COUNT(*) FROM customer_transfers WHERE corp_id = ? AND from_userid = ?",
+            corp_pk,
+            plans[0][0],
+        )
+        assert int(str(inherited[0])) > 10
+        assert "the plan is done: done " in output
+        assert ", refused 1" in output
+        assert "messages marked as such" in output
     finally:
         database.close()

@@ -24,7 +24,9 @@ import uvicorn
 from wecom_app.app import create_app
 from wecom_app.config import Settings
 from wecom_app.demo.archive import enable_demo_archive
-from wecom_app.demo.steps import Say, install_suite, live_callbacks, wait_for_sync
+from wecom_app.demo.clock import DemoClock
+from wecom_app.demo.departure import departure_story
+from wecom_app.demo.steps import Say, install_suite, live_callbacks, live_sellers, wait_for_sync
 from wecom_app.services import Services
 from wecom_app.simulator.api import create_simulator_app
 from wecom_app.simulator.generator import generate_org
@@ -135,7 +137,8 @@ async def run_demo(
     say(f"wecom-app demo: database {settings.database_url}")
     await migrate(settings.database_url)
 
-    sim = Simulator(clock=time.time, seed=DEMO_SEED)
+    clock = DemoClock()  # shared: "+24 h" moves WeCom and the product alike
+    sim = Simulator(clock=clock, seed=DEMO_SEED)
     org = sim.add_org(demo_org())
     suite = settings.suite
     assert suite is not None
@@ -148,7 +151,7 @@ async def run_demo(
         f"{len(org.employees)} employees, {len(org.customers)} customers, "
         f"{len(org.tags)} tags, {len(org.group_chats)} group chats"
     )
-    services = Services(settings)
+    services = Services(settings, clock=clock)
     app_server, app_task = await _serve(create_app(settings, services), app_sock)
     try:
         async with httpx.AsyncClient(timeout=10.0) as http:
@@ -158,6 +161,10 @@ async def run_demo(
         say("7. the chat archive (会话存档): secret and keys configured, pulled, indexed")
         await enable_demo_archive(services, sim, corp, say=lambda line: say("   " + line))
         authorization = sim.world.authorizations[(suite.suite_id, org.corp_id)]
+        say("8. departures: two employees leave; one is handed over to a colleague")
+        async with httpx.AsyncClient(timeout=10.0) as http:
+            keep = {authorization.installer_userid, *live_sellers(org)}
+            await departure_story(services, sim, org, corp, http, base, say, keep=keep)
         say(
             f"\nready in {time.monotonic() - started:.1f} s. Open:\n"
             f"  {base}/console/            admin console (sign in through the simulated "
@@ -169,6 +176,8 @@ async def run_demo(
             f"  {base}/readyz              readiness\n"
             f"  {sim_url}                  the simulated WeCom API (JSON for the app, "
             f"not a page)\n"
+            f"  {sim_url}/operator         its operator controls: wecom-app simulator --url "
+            f"{sim_url} leave USERID | refuse EXTERNAL_USERID | advance +24h\n"
             f"suite callback URL: {base}/callbacks/suite\n"
             f"resync: wecom-app sync --corp {org.corp_id}    inbox: wecom-app inbox list\n"
             "(Ctrl-C stops the demo)"

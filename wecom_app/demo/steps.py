@@ -130,7 +130,7 @@ async def live_callbacks(
 ) -> None:
     """Step 6: people act in WeCom, its callbacks arrive and show in the timeline."""
     say("6. live callbacks from WeCom:")
-    sellers = [e.userid for e in org.active_employees() if e.customer_contact]
+    sellers = live_sellers(org)
     seller = sellers[0]
     newcomer = sim.add_customer(org.corp_id, seller, state="demo_live", remark="展会新客户")
     say(f"   - {newcomer.name} adds {seller} (add_external_contact)")
@@ -163,6 +163,11 @@ async def live_callbacks(
         entries = await timeline.for_customer(corp.id, external_userid, limit=4)
         kinds = ", ".join(f"{e.kind}{_detail(e.userid, e.detail)}" for e in reversed(entries))
         say(f"   timeline of {name}: {kinds}")
+
+
+def live_sellers(org: Org) -> list[str]:
+    """The two sellers step 6 acts as (the departure story leaves them be)."""
+    return [e.userid for e in org.active_employees() if e.customer_contact][:2]
 
 
 def _detail(userid: str, detail: dict[str, Any]) -> str:
