@@ -54,6 +54,13 @@ def test_demo_runs_end_to_end_on_a_fresh_machine(tmp_path: Path) -> None:
     assert "permanent code exchanged (1 call)" in output, output
     assert "timeline of" in output
     assert "3000 messages stored" in output  # the chat archive, pulled like a real one
+    # One company: the sidebar (its profile service) shows most customers' history.
+    seen = re.search(r"sidebar: (\d+) of (\d+) sampled customers show chat history, (\d+)", output)
+    assert seen is not None, output
+    history, sampled, insights = (int(n) for n in seen.groups())
+    assert sampled >= 20
+    assert history > sampled * 0.7, output
+    assert insights > sampled * 0.7, output
     # The archive end to end: the permit list through msgaudit with the archive secret's
     # token, every media file of the log downloaded — whichever of the demo and the
     # app's scheduled jobs (running meanwhile) got to it first.

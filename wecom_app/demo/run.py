@@ -25,11 +25,14 @@ from wecom_app.app import create_app
 from wecom_app.config import Settings
 from wecom_app.demo.archive import enable_demo_archive
 from wecom_app.demo.clock import DemoClock
+from wecom_app.demo.console import demo_console
+from wecom_app.demo.coverage import sidebar_coverage
 from wecom_app.demo.departure import departure_story
 from wecom_app.demo.steps import Say, install_suite, live_callbacks, live_sellers, wait_for_sync
 from wecom_app.services import Services
 from wecom_app.simulator.api import create_simulator_app
 from wecom_app.simulator.generator import generate_org
+from wecom_app.simulator.operator import operator_of
 from wecom_app.simulator.simulator import Simulator
 from wecom_app.simulator.state import Org
 from wecom_app.store.migrate import migrate
@@ -152,7 +155,10 @@ async def run_demo(
         f"{len(org.tags)} tags, {len(org.group_chats)} group chats"
     )
     services = Services(settings, clock=clock)
-    app_server, app_task = await _serve(create_app(settings, services), app_sock)
+    app = create_app(settings, services)
+    app.router.routes.insert(0, demo_console(services, sim, org.corp_id))  # /demo/
+    app_server, app_task = await _serve(app, app_sock)
+    operator_of(sim).callback_base = base  # operator controls deliver callbacks at once
     try:
         async with httpx.AsyncClient(timeout=10.0) as http:
             corp = await install_suite(services, sim, org, http, base, say)
@@ -160,6 +166,11 @@ async def run_demo(
             await live_callbacks(services, sim, org, corp, http, base, say)
         say("7. the chat archive (会话存档): secret and keys configured, pulled, indexed")
         await enable_demo_archive(services, sim, corp, say=lambda line: say("   " + line))
+        seen = await sidebar_coverage(corp, org)
+        say(
+            f"   sidebar: {seen.with_history} of {seen.sampled} sampled customers show chat "
+            f"history, {seen.with_insights} insights and an active-hours chart"
+        )
         authorization = sim.world.authorizations[(suite.suite_id, org.corp_id)]
         say("8. departures: two employees leave; one is handed over to a colleague")
         async with httpx.AsyncClient(timeout=10.0) as http:
@@ -172,6 +183,8 @@ async def run_demo(
             f"  {base}/console/compliance/ compliance console (archive search; an admin grants "
             f"the compliance role under Roles first)\n"
             f"  {base}/sidebar/preview     the in-chat sidebar, played in any browser\n"
+            f"  {base}/demo/               the demo's WeCom operator: make someone leave, "
+            "a customer refuse, +24 h\n"
             f"  {base}/metrics             Prometheus metrics\n"
             f"  {base}/readyz              readiness\n"
             f"  {sim_url}                  the simulated WeCom API (JSON for the app, "
