@@ -60,7 +60,7 @@ def test_demo_runs_end_to_end_on_a_fresh_machine(tmp_path: Path) -> None:
     history, sampled, insights = (int(n) for n in seen.groups())
     assert sampled >= 20
     assert history > sampled * 0.7, output
-    assert insights > sampled * 0.7, output
+    assert insights > sampled * 0.6, output
     # The archive end to end: the permit list through msgaudit with the archive secret's
     # token, every media file of the log downloaded — whichever of the demo and the
     # app's scheduled jobs (running meanwhile) got to it first.
