@@ -143,3 +143,13 @@ def test_the_cli_calls_the_simulators_controls(capsys: pytest.CaptureFixture[str
     ]
     assert '"ok": true' in capsys.readouterr().out
     assert request_for(_args("state"))[0] == "GET"
+
+
+def test_with_several_orgs_the_one_with_an_app_is_meant() -> None:
+    sim = _sim()  # its org has a self-built app
+    sim.add_org(generate_org(6, customers=5, employees=3, corp_id="wwop0000000002"))
+    operator = operator_of(sim)
+    assert operator.leave(_leaver(sim)) == "wwop0000000001"
+    sim.enable_self_built_app("wwop0000000002")
+    with pytest.raises(OperatorError, match="name the org"):
+        operator.leave("anyone")

@@ -57,6 +57,8 @@ def demo_console(services: Services, sim: Simulator, corp_id: str) -> Mount:
             "</button></form>"
             f"<form method='post' action='{CONSOLE_PATH}/advance'><input type='hidden' "
             "name='by' value='+24h'><button id='advance'>+24 h</button></form>"
+            "<p class='note'>+24 h moves the product's clock too: console sessions older "
+            "than their lifetime end (sign in again through the simulated WeCom).</p>"
             "<p><a href='/console/'>Admin console</a> · <a href='/sidebar/preview'>Sidebar</a>"
             "</p>"
         )

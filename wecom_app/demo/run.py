@@ -38,6 +38,7 @@ from wecom_app.simulator.state import Org
 from wecom_app.store.migrate import migrate
 
 DEMO_CORP_ID = "wwdemo0000000001"
+SPARE_CORP_ID = "wwdemo0000000002"
 DEMO_SEED = 2024
 DEMO_CUSTOMERS = 300
 DEMO_EMPLOYEES = 25
@@ -143,6 +144,11 @@ async def run_demo(
     clock = DemoClock()  # shared: "+24 h" moves WeCom and the product alike
     sim = Simulator(clock=clock, seed=DEMO_SEED)
     org = sim.add_org(demo_org())
+    # A second company that has not installed the app: "Install with WeCom" in the
+    # console goes to the simulator's install page, where it can be picked.
+    spare = sim.add_org(
+        generate_org(DEMO_SEED + 1, customers=40, employees=8, corp_id=SPARE_CORP_ID)
+    )
     suite = settings.suite
     assert suite is not None
     sim.add_suite(
@@ -152,7 +158,8 @@ async def run_demo(
     say(
         f"simulated WeCom at {sim_url}: org {org.name} ({org.corp_id}), "
         f"{len(org.employees)} employees, {len(org.customers)} customers, "
-        f"{len(org.tags)} tags, {len(org.group_chats)} group chats"
+        f"{len(org.tags)} tags, {len(org.group_chats)} group chats; {spare.name} "
+        f"({spare.corp_id}) has not installed the app (pick it on the install page)"
     )
     services = Services(settings, clock=clock)
     app = create_app(settings, services)

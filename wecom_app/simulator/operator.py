@@ -60,9 +60,14 @@ class Operator:
             if corp_id not in self.sim.world.orgs:
                 raise OperatorError(f"no org {corp_id}")
             return corp_id
-        if len(self.sim.world.orgs) != 1:
+        orgs = list(self.sim.world.orgs)
+        if len(orgs) > 1:  # several: the one that installed an app, if only one did
+            orgs = sorted({a.corp_id for a in self.sim.world.authorizations.values() if a.active})
+            orgs += [o.corp_id for o in self.sim.world.orgs.values() if o.app is not None]
+            orgs = list(dict.fromkeys(orgs))
+        if len(orgs) != 1:
             raise OperatorError("name the org (corp_id): the simulator has none or several")
-        return next(iter(self.sim.world.orgs))
+        return orgs[0]
 
     def leave(self, userid: str, corp_id: str = "") -> str:
         """The employee leaves the org; WeCom sends ``delete_user``."""
