@@ -155,6 +155,19 @@ def test_demo_runs_end_to_end_on_a_fresh_machine(tmp_path: Path) -> None:
             "SELECT handover_userid, status FROM transfer_plans WHERE corp_id = ?", (corp_pk,)
         ).fetchall()
         assert [status for _, status in plans] == ["done"], plans
+        # The other leaver still holds customers and a group chat: the departures page's work.
+        (waiting,) = [u for (u,) in left if u != plans[0][0]]
+        held = one(
+            "SELECT COUNT(*) FROM follow_relations WHERE corp_id = ? AND userid = ? "
+            "AND status = 'active'",
+            corp_pk,
+            waiting,
+        )
+        assert int(str(held[0])) > 10
+        owned = one(
+            "SELECT COUNT(*) FROM group_chats WHERE corp_id = ? AND owner = ?", corp_pk, waiting
+        )
+        assert owned != (0,)
         inherited = one(
             "SELECT COUNT(*) FROM customer_transfers WHERE corp_id = ? AND from_userid = ?",
             corp_pk,
