@@ -8,6 +8,7 @@ demo's ORM set-up stays out of this test process."""
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -16,9 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from wecom_app.demo.archive import DEMO_ARCHIVE_MESSAGES, DEMO_ARCHIVE_SEED
 from wecom_app.demo.run import DEMO_CORP_ID, demo_org
-from wecom_app.simulator.archive_gen import generate_archive
 
 REPO = Path(__file__).resolve().parents[1]
 RUN_DEMO = (
@@ -55,14 +54,23 @@ def test_demo_runs_end_to_end_on_a_fresh_machine(tmp_path: Path) -> None:
     assert "permanent code exchanged (1 call)" in output, output
     assert "timeline of" in output
     assert "3000 messages stored" in output  # the chat archive, pulled like a real one
+    # One company: the sidebar (its profile service) shows most customers' history.
+    seen = re.search(r"sidebar: (\d+) of (\d+) sampled customers show chat history, (\d+)", output)
+    assert seen is not None, output
+    history, sampled, insights = (int(n) for n in seen.groups())
+    assert sampled >= 20
+    assert history > sampled * 0.7, output
+    assert insights > sampled * 0.6, output
     # The archive end to end: the permit list through msgaudit with the archive secret's
     # token, every media file of the log downloaded — whichever of the demo and the
     # app's scheduled jobs (running meanwhile) got to it first.
-    log = generate_archive(DEMO_ARCHIVE_SEED, DEMO_ARCHIVE_MESSAGES, corp_id=DEMO_CORP_ID)
-    media = len({fileid for message in log.messages for fileid, _ in message.media})
+    # The archive is the demo org's own (its customer-facing employees are archived).
+    archived = [e for e in demo_org().employees.values() if e.customer_contact]
+    found = re.search(r"(\d+) media files downloaded", output)
+    assert found is not None, output
+    media = int(found.group(1))
     assert media > 0
-    assert f"{len(log.employees)} employees with archiving enabled" in output, output
-    assert f"{media} media files downloaded" in output, output
+    assert f"{len(archived)} employees with archiving enabled" in output, output
     assert "InvalidCredential" not in done.stderr, done.stderr
     archive_failures = [
         line for line in done.stderr.splitlines() if "archive" in line and "failed" in line
@@ -96,7 +104,13 @@ def test_demo_runs_end_to_end_on_a_fresh_machine(tmp_path: Path) -> None:
         assert chats == (len(org.group_chats),)
         relations = sum(len(by) for by in org.follows_by_user.values())
         stored = one("SELECT COUNT(*) FROM follow_relations WHERE corp_id = ?", corp_pk)
-        assert stored == (relations + 1,)
+        # + the live new customer, + a new relation per customer handed over (step 8)
+        (moved,) = one(
+            "SELECT COUNT(*) FROM transfer_items WHERE corp_id = ? AND kind = 'customer' "
+            "AND status = 'done'",
+            corp_pk,
+        )
+        assert stored == (relations + 1 + int(str(moved)),)
         ended = one(
             "SELECT COUNT(*) FROM follow_relations WHERE corp_id = ? AND status = ?",
             corp_pk,
@@ -113,7 +127,7 @@ def test_demo_runs_end_to_end_on_a_fresh_machine(tmp_path: Path) -> None:
         statuses = {row[0] for row in database.execute("SELECT DISTINCT status FROM inbox")}
         assert statuses == {"done"}
         assert one("SELECT COUNT(*) FROM archive_permit_users WHERE corp_id = ?", corp_pk) == (
-            len(log.employees),
+            len(archived),
         )
         by_status = dict(
             database.execute(
@@ -122,5 +136,46 @@ def test_demo_runs_end_to_end_on_a_fresh_machine(tmp_path: Path) -> None:
             ).fetchall()
         )
         assert by_status == {"done": media}
+        # One company: most customers have archived 1:1 chats with their own follower.
+        with_history = one(
+            "SELECT COUNT(DISTINCT m.external_userid) FROM archive_messages m "
+            "JOIN follow_relations r ON r.corp_id = m.corp_id "
+            "AND r.external_userid = m.external_userid "
+            "AND (r.userid = m.sender OR m.sender = m.external_userid) "
+            "WHERE m.corp_id = ? AND m.roomid = ''",
+            corp_pk,
+        )
+        assert int(str(with_history[0])) > len(org.customers) * 0.6, with_history
+        # The departure story: two leavers, one handed over to its final states.
+        left = database.execute(
+            "SELECT userid FROM employees WHERE corp_id = ? AND status = 'resigned'", (corp_pk,)
+        ).fetchall()
+        assert len(left) == 2, left
+        plans = database.execute(
+            "SELECT handover_userid, status FROM transfer_plans WHERE corp_id = ?", (corp_pk,)
+        ).fetchall()
+        assert [status for _, status in plans] == ["done"], plans
+        # The other leaver still holds customers and a group chat: the departures page's work.
+        (waiting,) = [u for (u,) in left if u != plans[0][0]]
+        held = one(
+            "SELECT COUNT(*) FROM follow_relations WHERE corp_id = ? AND userid = ? "
+            "AND status = 'active'",
+            corp_pk,
+            waiting,
+        )
+        assert int(str(held[0])) > 10
+        owned = one(
+            "SELECT COUNT(*) FROM group_chats WHERE corp_id = ? AND owner = ?", corp_pk, waiting
+        )
+        assert owned != (0,)
+        inherited = one(
+            "SELECT COUNT(*) FROM customer_transfers WHERE corp_id = ? AND from_userid = ?",
+            corp_pk,
+            plans[0][0],
+        )
+        assert int(str(inherited[0])) > 10
+        assert "the plan is done: done " in output
+        assert ", refused 1" in output
+        assert "messages marked as such" in output
     finally:
         database.close()

@@ -9,7 +9,7 @@ import argparse
 
 
 def register_all(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from wecom_app.commands import archive, audit, search, sync, transfer
+    from wecom_app.commands import archive, audit, search, simulator, sync, transfer
 
-    for module in (sync, archive, search, audit, transfer):
+    for module in (sync, archive, search, audit, transfer, simulator):
         module.register(subparsers)

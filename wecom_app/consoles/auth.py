@@ -48,6 +48,7 @@ from wecom_app.wecom.oauth import (
     authorize_url,
     web_login_url,
 )
+from wecom_app.wecom.service import INSTALL_URL
 from wecom_app.wecom_access import NoAccess
 
 if TYPE_CHECKING:
@@ -76,6 +77,15 @@ def sign_in_hosts(settings: Settings) -> SignInHosts:
         return SignInHosts(OAUTH_AUTHORIZE_URL, WEB_LOGIN_URL)
     base = override or settings.wecom_api_base
     return SignInHosts(f"{base}/connect/oauth2/authorize", f"{base}/wwlogin/sso/login")
+
+
+def install_page_url(settings: Settings) -> str:
+    """WeCom's install page, or the simulator's when the API is one (the same rule as
+    :func:`sign_in_hosts`): against real WeCom "Install with WeCom" stays WeCom's link."""
+    override = settings.extra.get("WECOM_APP_OAUTH_BASE", "").strip().rstrip("/")
+    if override == "wecom" or (not override and settings.wecom_api_base == DEFAULT_API_BASE):
+        return INSTALL_URL
+    return f"{override or settings.wecom_api_base}/3rdapp/install"
 
 
 @dataclass(frozen=True)
@@ -249,6 +259,7 @@ async def install_start(request: Request) -> Response:
             redirect_uri=services.settings.public_url + INSTALL_RETURN_PATH,
             state=state,
             test_install=test_install,
+            page=install_page_url(services.settings),
         )
     except SuiteTicketMissing:
         raise web.Unavailable(

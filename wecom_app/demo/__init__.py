@@ -15,7 +15,8 @@ What it runs, in one process, on a fresh machine:
 5. the initial full sync runs as a background job (progress printed);
 6. WeCom pushes a few live callbacks — a new customer, a deletion, a tag change, a
    customer joining a group chat — and their timeline entries are printed;
-7. gives the tenant a chat archive (the archive feature's
+7. gives the tenant a chat archive of the same company (its employees, customers and
+   groups; the archive feature's
    :func:`~wecom_app.demo.archive.enable_demo_archive`) and pulls it;
 8. prints the URLs to open (the admin and compliance consoles, the sidebar preview,
    metrics, the simulator).

@@ -23,6 +23,7 @@ import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Final
 
 from cryptography.hazmat.primitives import serialization
@@ -32,7 +33,10 @@ from wecom_app.archive.keys import add_key, set_archive_secret
 from wecom_app.archive.runtime import ArchiveRuntime, runtime_for
 from wecom_app.archive.status import archive_status
 from wecom_app.simulator.archive import archive_of
+from wecom_app.simulator.archive_corpus import CST
 from wecom_app.simulator.archive_gen import generate_archive
+from wecom_app.simulator.archive_log import GeneratedArchive
+from wecom_app.simulator.world import archive_cast
 from wecom_app.store.archive import ArchiveMedia
 from wecom_app.store.models import Corp
 
@@ -42,6 +46,7 @@ if TYPE_CHECKING:
 
 DEMO_ARCHIVE_MESSAGES = 3000
 DEMO_ARCHIVE_SEED = 2024
+DEMO_ARCHIVE_DAYS = 42
 DEMO_ARCHIVE_TIMEOUT_S: Final = 60.0
 _WAIT_S: Final = 0.1  # between looks while another worker holds a lease
 
@@ -55,6 +60,20 @@ class DemoArchive:
     media_done: int
     permitted: int  # employees with archiving enabled, mirrored
     cursor_seq: int
+
+
+def generate_demo_archive(sim: Simulator, corp_id: str, messages: int) -> GeneratedArchive:
+    """The archive of the demo org itself: its employees, customers and group chats,
+    spread over the last weeks (08:00–22:00 China time), ending days before today."""
+    today = datetime.fromtimestamp(sim.clock(), CST).replace(hour=8, minute=0, second=0)
+    return generate_archive(
+        DEMO_ARCHIVE_SEED,
+        messages,
+        corp_id=corp_id,
+        cast=archive_cast(sim.org(corp_id)),
+        start=today.replace(microsecond=0) - timedelta(days=DEMO_ARCHIVE_DAYS - 2),
+        span_days=DEMO_ARCHIVE_DAYS,
+    )
 
 
 def demo_secret(corp_id: str) -> str:
@@ -78,9 +97,7 @@ async def enable_demo_archive(
     if org is None:
         org = archive.add_org(corp.corp_id, secret)
         org.add_key(2)
-        generate_archive(DEMO_ARCHIVE_SEED, messages, corp_id=corp.corp_id).load_into(
-            org, key_versions=[1, 2]
-        )
+        generate_demo_archive(sim, corp.corp_id, messages).load_into(org, key_versions=[1, 2])
     # Keys first: storing the secret enables the tenant for the scheduler's jobs.
     for version, key in org.private_keys.items():
         pem = key.private_bytes(

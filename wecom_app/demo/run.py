@@ -24,15 +24,21 @@ import uvicorn
 from wecom_app.app import create_app
 from wecom_app.config import Settings
 from wecom_app.demo.archive import enable_demo_archive
-from wecom_app.demo.steps import Say, install_suite, live_callbacks, wait_for_sync
+from wecom_app.demo.clock import DemoClock
+from wecom_app.demo.console import demo_console
+from wecom_app.demo.coverage import sidebar_coverage
+from wecom_app.demo.departure import departure_story
+from wecom_app.demo.steps import Say, install_suite, live_callbacks, live_sellers, wait_for_sync
 from wecom_app.services import Services
 from wecom_app.simulator.api import create_simulator_app
 from wecom_app.simulator.generator import generate_org
+from wecom_app.simulator.operator import operator_of
 from wecom_app.simulator.simulator import Simulator
 from wecom_app.simulator.state import Org
 from wecom_app.store.migrate import migrate
 
 DEMO_CORP_ID = "wwdemo0000000001"
+SPARE_CORP_ID = "wwdemo0000000002"
 DEMO_SEED = 2024
 DEMO_CUSTOMERS = 300
 DEMO_EMPLOYEES = 25
@@ -135,8 +141,14 @@ async def run_demo(
     say(f"wecom-app demo: database {settings.database_url}")
     await migrate(settings.database_url)
 
-    sim = Simulator(clock=time.time, seed=DEMO_SEED)
+    clock = DemoClock()  # shared: "+24 h" moves WeCom and the product alike
+    sim = Simulator(clock=clock, seed=DEMO_SEED)
     org = sim.add_org(demo_org())
+    # A second company that has not installed the app: "Install with WeCom" in the
+    # console goes to the simulator's install page, where it can be picked.
+    spare = sim.add_org(
+        generate_org(DEMO_SEED + 1, customers=40, employees=8, corp_id=SPARE_CORP_ID)
+    )
     suite = settings.suite
     assert suite is not None
     sim.add_suite(
@@ -150,10 +162,14 @@ async def run_demo(
     say(
         f"simulated WeCom at {sim_url}: org {org.name} ({org.corp_id}), "
         f"{len(org.employees)} employees, {len(org.customers)} customers, "
-        f"{len(org.tags)} tags, {len(org.group_chats)} group chats"
+        f"{len(org.tags)} tags, {len(org.group_chats)} group chats; {spare.name} "
+        f"({spare.corp_id}) has not installed the app (pick it on the install page)"
     )
-    services = Services(settings)
-    app_server, app_task = await _serve(create_app(settings, services), app_sock)
+    services = Services(settings, clock=clock)
+    app = create_app(settings, services)
+    app.router.routes.insert(0, demo_console(services, sim, org.corp_id))  # /demo/
+    app_server, app_task = await _serve(app, app_sock)
+    operator_of(sim).callback_base = base  # operator controls deliver callbacks at once
     try:
         async with httpx.AsyncClient(timeout=10.0) as http:
             corp = await install_suite(services, sim, org, http, base, say)
@@ -161,7 +177,16 @@ async def run_demo(
             await live_callbacks(services, sim, org, corp, http, base, say)
         say("7. the chat archive (会话存档): secret and keys configured, pulled, indexed")
         await enable_demo_archive(services, sim, corp, say=lambda line: say("   " + line))
+        seen = await sidebar_coverage(corp, org)
+        say(
+            f"   sidebar: {seen.with_history} of {seen.sampled} sampled customers show chat "
+            f"history, {seen.with_insights} insights and an active-hours chart"
+        )
         authorization = sim.world.authorizations[(suite.suite_id, org.corp_id)]
+        say("8. departures: two employees leave; one is handed over to a colleague")
+        async with httpx.AsyncClient(timeout=10.0) as http:
+            keep = {authorization.installer_userid, *live_sellers(org)}
+            await departure_story(services, sim, org, corp, http, base, say, keep=keep)
         say(
             f"\nready in {time.monotonic() - started:.1f} s. Open:\n"
             f"  {base}/console/            admin console (sign in through the simulated "
@@ -169,10 +194,14 @@ async def run_demo(
             f"  {base}/console/compliance/ compliance console (archive search; an admin grants "
             f"the compliance role under Roles first)\n"
             f"  {base}/sidebar/preview     the in-chat sidebar, played in any browser\n"
+            f"  {base}/demo/               the demo's WeCom operator: make someone leave, "
+            "a customer refuse, +24 h\n"
             f"  {base}/metrics             Prometheus metrics\n"
             f"  {base}/readyz              readiness\n"
             f"  {sim_url}                  the simulated WeCom API (JSON for the app, "
             f"not a page)\n"
+            f"  {sim_url}/operator         its operator controls: wecom-app simulator --url "
+            f"{sim_url} leave USERID | refuse EXTERNAL_USERID | advance +24h\n"
             f"suite callback URL: {base}/callbacks/suite\n"
             f"resync: wecom-app sync --corp {org.corp_id}    inbox: wecom-app inbox list\n"
             "(Ctrl-C stops the demo)"

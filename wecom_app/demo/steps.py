@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
+from wecom_app.consoles.auth import install_page_url
 from wecom_app.directory import timeline
 from wecom_app.install.suite import complete_install, install_link
 from wecom_app.services import Services
@@ -66,14 +67,17 @@ async def install_suite(
         return await SuiteTicket.filter(suite_id=suite.suite_id).exists()
 
     await _until(ticket_stored, timeout_s=10, what="the suite ticket")
-    say("2. install link: suite token → pre-auth code → WeCom's install page")
+    say("2. install link: suite token → pre-auth code → WeCom's (simulated) install page")
     state = secrets.token_urlsafe(8)
     link = await install_link(
-        services, redirect_uri=base + INSTALL_RETURN_PATH, state=state, test_install=True
+        services,
+        redirect_uri=base + INSTALL_RETURN_PATH,
+        state=state,
+        test_install=True,
+        page=install_page_url(services.settings),  # the simulator's own install page
     )
     say(f"   {link[:110]}…")
-    pre_auth_code = parse_qs(urlsplit(link).query)["pre_auth_code"][0]
-    auth_code = sim.install_from_link(pre_auth_code, org, state=state)
+    auth_code = await _approve_on_install_page(http, link, org.corp_id)
     say("3. the admin installs; WeCom redirects back with the auth code, and also pushes")
     say("   create_auth with the same code: whichever comes first is exchanged, once")
     sim.callbacks.emit_suite(suite.suite_id, "create_auth", {"AuthCode": auth_code, "State": state})
@@ -94,6 +98,21 @@ async def install_suite(
         f"{corp.name} ({corp.corp_id}) is {corp.status}"
     )
     return corp
+
+
+async def _approve_on_install_page(http: httpx.AsyncClient, link: str, corp_id: str) -> str:
+    """What the admin does in the browser: open WeCom's install page, pick the org,
+    approve; the redirect back carries the auth code."""
+    page = await http.get(link)
+    page.raise_for_status()
+    parts = urlsplit(link)
+    form = {k: v[0] for k, v in parse_qs(parts.query).items()}
+    approve = f"{parts.scheme}://{parts.netloc}{parts.path}/approve"
+    answer = await http.post(approve, data={**form, "corpid": corp_id})
+    if answer.status_code != 302:
+        raise RuntimeError(f"the install page refused: {answer.text[:200]}")
+    back = parse_qs(urlsplit(answer.headers["location"]).query)
+    return back["auth_code"][0]
 
 
 async def wait_for_sync(corp: Corp, say: Say) -> None:
@@ -130,7 +149,7 @@ async def live_callbacks(
 ) -> None:
     """Step 6: people act in WeCom, its callbacks arrive and show in the timeline."""
     say("6. live callbacks from WeCom:")
-    sellers = [e.userid for e in org.active_employees() if e.customer_contact]
+    sellers = live_sellers(org)
     seller = sellers[0]
     newcomer = sim.add_customer(org.corp_id, seller, state="demo_live", remark="展会新客户")
     say(f"   - {newcomer.name} adds {seller} (add_external_contact)")
@@ -163,6 +182,11 @@ async def live_callbacks(
         entries = await timeline.for_customer(corp.id, external_userid, limit=4)
         kinds = ", ".join(f"{e.kind}{_detail(e.userid, e.detail)}" for e in reversed(entries))
         say(f"   timeline of {name}: {kinds}")
+
+
+def live_sellers(org: Org) -> list[str]:
+    """The two sellers step 6 acts as (the departure story leaves them be)."""
+    return [e.userid for e in org.active_employees() if e.customer_contact][:2]
 
 
 def _detail(userid: str, detail: dict[str, Any]) -> str:

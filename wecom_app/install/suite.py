@@ -11,7 +11,7 @@ from wecom_app.install.errors import InstallError
 from wecom_app.install.exchange import AUTH_CODE_PURPOSE, code_hash, exchange, settled
 from wecom_app.store.directory import AuthExchange
 from wecom_app.store.models import Corp
-from wecom_app.wecom.service import install_url
+from wecom_app.wecom.service import INSTALL_URL, install_url
 
 if TYPE_CHECKING:
     from wecom_app.services import Services
@@ -26,12 +26,18 @@ def suite_of(services: Services) -> SuiteApp:
 
 
 async def install_link(
-    services: Services, *, redirect_uri: str, state: str, test_install: bool = False
+    services: Services,
+    *,
+    redirect_uri: str,
+    state: str,
+    test_install: bool = False,
+    page: str = INSTALL_URL,
 ) -> str:
     """The URL of WeCom's install page for our suite; WeCom returns to ``redirect_uri``.
 
     ``test_install`` marks the session as a test install (``auth_type`` 1), as WeCom
-    requires for a suite not yet on the marketplace. Raises :class:`SuiteTicketMissing`
+    requires for a suite not yet on the marketplace. ``page``: where the install page
+    is (WeCom's; a simulator's in the demo). Raises :class:`SuiteTicketMissing`
     before WeCom's first ticket push, :class:`WeComError` when WeCom refuses.
     """
     suite = suite_of(services)
@@ -39,7 +45,7 @@ async def install_link(
     pre = await api.get_pre_auth_code()
     if test_install:
         await api.set_session_info(pre.pre_auth_code, auth_type=1)
-    return install_url(suite.suite_id, pre.pre_auth_code, redirect_uri, state)
+    return install_url(suite.suite_id, pre.pre_auth_code, redirect_uri, state, page)
 
 
 async def record_auth_code(services: Services, auth_code: str, *, source: str) -> str:

@@ -48,6 +48,8 @@ from wecom_app.simulator.api_common import (
     JsonObject,
 )
 from wecom_app.simulator.archive_http import archive_routes
+from wecom_app.simulator.install_page import install_routes
+from wecom_app.simulator.operator import operator_routes
 from wecom_app.simulator.simulator import Simulator
 from wecom_app.simulator.tokens import TokenKind, TokenRejected
 
@@ -69,6 +71,8 @@ def create_simulator_app(sim: Simulator, apis: tuple[Api, ...] = ALL_APIS) -> St
     routes = [Route(api.path, _endpoint(sim, api, hints), methods=[api.method]) for api in apis]
     routes += api_oauth.page_routes(sim)  # the browser-facing sign-in pages
     routes += archive_routes(sim)  # the Finance SDK's GetChatData/GetMediaData, simulated
+    routes += install_routes(sim)  # /3rdapp/install: an admin installs the suite
+    routes += operator_routes(sim)  # /operator/*: make someone leave, advance the clock
     return Starlette(routes=routes, exception_handlers={HTTPException: _http_error})
 
 

@@ -50,8 +50,10 @@ from wecom_app.simulator.archive_log import (
     Group,
     Person,
 )
+from wecom_app.simulator.world import Cast
 
 JsonObject = dict[str, Any]
+_ACTIVE_DAY_MS = 14 * 3600 * 1000  # 08:00–22:00: when people chat
 
 
 class _Cycle:
@@ -78,11 +80,21 @@ _Turn = tuple[str, str, JsonObject]  # (sender, msgtype, fields beside the base 
 
 class _Generator(MessageBodies):
     def __init__(
-        self, seed: int, corp_id: str, start: datetime, big_media_every: int, parallel: int
+        self,
+        seed: int,
+        corp_id: str,
+        start: datetime,
+        big_media_every: int,
+        parallel: int,
+        cast: Cast | None = None,
     ) -> None:
         self.rng = random.Random(seed)
         self.corp_id = corp_id
         self.now_ms = int(start.timestamp() * 1000)
+        self.start_ms = self.now_ms
+        self.active_ms = 0
+        self.step_ms = (2_000, 90_000)
+        self.spread = False
         self.big_media_every = big_media_every
         self.parallel = parallel
         self.media_count = 0
@@ -90,11 +102,19 @@ class _Generator(MessageBodies):
         self.corp_name = (
             pick(self.rng, ["简致家居", "优选电器", "启明教育", "云启软件"]) + "（演示）"
         )
-        self.employees = [Person(uid, name, self.corp_name) for uid, name in EMPLOYEES]
-        self.customers = [self._customer(i) for i in range(240)]
+        if cast is None:
+            self.employees = [Person(uid, name, self.corp_name) for uid, name in EMPLOYEES]
+            self.customers = [self._customer(i) for i in range(240)]
+        else:
+            self.corp_name = cast.corp_name
+            self.employees = list(cast.employees)
+            self.customers = list(cast.customers)
         self.robots = [Person("wb" + self._token(30), name) for name in ("群助手", "活动小助手")]
         self.names = {p.id: p.name for p in [*self.employees, *self.customers, *self.robots]}
-        self.groups = [self._group(i) for i in range(24)]
+        if cast is None:
+            self.groups = [self._group(i) for i in range(24)]
+        else:
+            self.groups = [self._with_robot(i, g) for i, g in enumerate(cast.groups)]
         self.cycles = {
             "customer": _Cycle(self.rng, CUSTOMER_RICH),
             "group": _Cycle(self.rng, GROUP_RICH),
@@ -102,7 +122,36 @@ class _Generator(MessageBodies):
         }
         self.agreed: set[str] = set()
         self.refused: set[str] = set()
-        self.owner = {c.id: pick(self.rng, self.employees).id for c in self.customers}
+        if cast is None:
+            self.owner = {c.id: pick(self.rng, self.employees).id for c in self.customers}
+        else:
+            self.owner = dict(cast.owner)
+        # With a cast every customer is talked to before anyone is talked to twice.
+        self.next_customer = _Cycle(self.rng, [c.id for c in self.customers])
+        self.by_id = {c.id: c for c in self.customers}
+        self.cast = cast is not None
+
+    def _with_robot(self, index: int, group: Group) -> Group:
+        if index % 2:
+            return group
+        robot = self.robots[index % len(self.robots)].id
+        return Group(group.roomid, group.name, (*group.members, robot))
+
+    def spread_over(self, days: int, count: int) -> None:
+        """Spread ``count`` messages over ``days`` days, 08:00–22:00 China time each."""
+        self.spread = True
+        # Sessions that end tick without a message: aim short so the log ends in time.
+        average = days * _ACTIVE_DAY_MS * 4 // (5 * max(1, count))
+        self.step_ms = (max(1_000, average // 5), max(2_000, average * 9 // 5))
+
+    def _tick(self, low: int, high: int) -> None:
+        step = self.rng.randint(low, high)
+        if not self.spread:
+            self.now_ms += step
+            return
+        self.active_ms += step
+        day, within = divmod(self.active_ms, _ACTIVE_DAY_MS)
+        self.now_ms = self.start_ms + day * 86_400_000 + within
 
     # ------------------------------------------------------------------ ids
 
@@ -136,11 +185,13 @@ class _Generator(MessageBodies):
 
     def _new_session(self) -> tuple[Conversation, Iterator[_Turn]]:
         roll = self.rng.random()
-        if roll < 0.33:
+        # With a cast, most sessions are with customers.
+        sales, service, group = (0.43, 0.75, 0.92) if self.cast else (0.33, 0.58, 0.86)
+        if roll < sales:
             conv = self._single("sales")
-        elif roll < 0.58:
+        elif roll < service:
             conv = self._single("service")
-        elif roll < 0.86:
+        elif roll < group and self.groups:
             group = pick(self.rng, self.groups)
             conv = Conversation("group", group.members, group.roomid, group.name)
         else:
@@ -149,11 +200,16 @@ class _Generator(MessageBodies):
         return conv, self._turns(conv)
 
     def _single(self, kind: str) -> Conversation:
-        customer = pick(self.rng, self.customers)
+        choose = (
+            (lambda: self.by_id[self.next_customer.next()])
+            if self.cast
+            else (lambda: pick(self.rng, self.customers))
+        )
+        customer = choose()
         for _ in range(8):  # customers who refused archiving have no archived 1:1 chats
             if customer.id not in self.refused:
                 break
-            customer = pick(self.rng, self.customers)
+            customer = choose()
         return Conversation(kind, (self.owner[customer.id], customer.id))
 
     def _vars(self, conv: Conversation) -> dict[str, Any]:
@@ -277,7 +333,7 @@ class _Generator(MessageBodies):
         while len(out) < count:
             slot = rng.randrange(len(sessions))
             conv, turns = sessions[slot]
-            self.now_ms += rng.randint(2_000, 90_000)
+            self._tick(*self.step_ms)
             try:
                 sender, msgtype, fields = next(turns)
             except StopIteration:
@@ -287,12 +343,12 @@ class _Generator(MessageBodies):
             out.append(generated)
             if len(out) < count and msgtype not in ("agree", "disagree") and rng.random() < 0.015:
                 # Recalled within two minutes, by its sender, as WeCom allows.
-                self.now_ms += rng.randint(3_000, 110_000)
+                self._tick(3_000, 110_000)
                 recall = self._base(sender, conv, "revoke", action="recall")
                 recall["revoke"] = {"pre_msgid": generated.msgid}
                 out.append(GeneratedMessage(recall, conv.key, generated.customer))
             if len(out) < count and rng.random() < 0.004:
-                self.now_ms += rng.randint(1_000, 30_000)
+                self._tick(1_000, 30_000)
                 user = pick(rng, self.employees).id
                 switch = {
                     "msgid": self._msgid(False),
@@ -320,12 +376,23 @@ def generate_archive(
     start: datetime = DEFAULT_START,
     big_media_every: int = 60,
     parallel: int = 6,
+    cast: Cast | None = None,
+    span_days: int = 0,
 ) -> GeneratedArchive:
     """A deterministic log of ``count`` messages: the same seed gives the same log.
 
     ``big_media_every``: every n-th media file is 0.6–1.4 MB, so it spans several
-    512 KB chunks (0 disables big files).
+    512 KB chunks (0 disables big files). ``cast``: talk with these people (an org's,
+    :func:`~wecom_app.simulator.world.archive_cast`) instead of a cast of its own.
+    ``span_days``: spread the log over that many days from ``start`` (its time of day
+    taken as the day's first hour, 14 active hours a day) instead of a few seconds
+    apart.
     """
     if count < 0:
         raise ValueError("count must not be negative")
-    return _Generator(seed, corp_id, start, big_media_every, max(1, parallel)).run(count)
+    if cast is not None and not (cast.employees and cast.customers):
+        raise ValueError("the cast needs employees and customers")
+    generator = _Generator(seed, corp_id, start, big_media_every, max(1, parallel), cast)
+    if span_days > 0:
+        generator.spread_over(span_days, count)
+    return generator.run(count)

@@ -253,10 +253,13 @@ class ServiceAPI:
         return AuthInfo.parse(data)
 
 
-def install_url(suite_id: str, pre_auth_code: str, redirect_uri: str, state: str = "") -> str:
+def install_url(
+    suite_id: str, pre_auth_code: str, redirect_uri: str, state: str = "", page: str = INSTALL_URL
+) -> str:
     """The link an admin opens to install the suite; WeCom redirects back with auth_code.
 
-    https://developer.work.weixin.qq.com/document/path/90597
+    https://developer.work.weixin.qq.com/document/path/90597 (``page``: WeCom's install
+    page, or a WeCom simulator's).
     """
     query = {
         "suite_id": suite_id,
@@ -264,7 +267,7 @@ def install_url(suite_id: str, pre_auth_code: str, redirect_uri: str, state: str
         "redirect_uri": redirect_uri,
         "state": state,
     }
-    return f"{INSTALL_URL}?{urlencode(query)}"
+    return f"{page}?{urlencode(query)}"
 
 
 def _without_secrets(data: JSONObject) -> JSONObject:
