@@ -270,7 +270,7 @@ async def test_group_chats_members_owners_and_managers(cast: Cast) -> None:
         assert missing.status_code == 403
         assert missing.json() == {"error": "forbidden"}
     resigned = world.client_for(cast.people["resigned"])
-    assert (await resigned.get(f"/sidebar/api/groups/{chat.chat_id}")).status_code == 403
+    assert (await resigned.get(f"/sidebar/api/groups/{chat.chat_id}")).status_code == 401
 
 
 async def test_a_session_of_another_tenant_sees_nothing_here(cast: Cast) -> None:
