@@ -68,7 +68,7 @@ async def test_long_values_are_4xx(world: ConsoleWorld) -> None:
             assert 200 <= answer.status_code < 500, (path, answer.status_code)
         token = await _admin(world, browser)
         plans = await browser.get("/console/api/transfers/plans", params={"status": "s" * 300})
-        assert 400 <= plans.status_code < 500, plans.text
+        assert plans.status_code == 400, plans.text
         member = world.members(world.org_a, skip=(world.admin_a,))[0]
         roles = await browser.post(
             "/console/roles",
@@ -79,10 +79,10 @@ async def test_long_values_are_4xx(world: ConsoleWorld) -> None:
                 "scope_userids": "u" * 300,
             },
         )
-        assert 300 <= roles.status_code < 500, roles.text
+        assert roles.status_code == 400, roles.text
         rule = await browser.post(
-            "/console/api/compliance/rules",
+            "/console/compliance/api/rules",
             json={"name": "r", "kind": "words", "pattern": "x", "notify": ["n" * 300]},
             headers={"X-CSRF-Token": token},
         )
-        assert 400 <= rule.status_code < 500, rule.text
+        assert rule.status_code == 400, rule.text
