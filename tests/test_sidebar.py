@@ -145,7 +145,10 @@ async def test_a_resigned_employee_cannot_sign_in(world: SidebarWorld) -> None:
     # and an old session stops working for customers too
     client = world.client_for(userid)
     customer = world.followed_by(userid)[0]
-    assert (await client.get(f"/sidebar/api/customers/{customer}")).status_code == 401  # the session ended
+    # and the session itself has ended
+    assert (
+        await client.get(f"/sidebar/api/customers/{customer}")
+    ).status_code == 401  # the session ended
 
 
 async def test_without_a_session_the_api_says_where_to_sign_in(world: SidebarWorld) -> None:
