@@ -686,7 +686,9 @@ async def test_the_preview_is_there_against_the_simulator_only(
 ) -> None:
     page = await world.http.get("/sidebar/preview")
     assert page.status_code == 200
-    directory = (await world.http.get("/sidebar/preview/api/directory")).json()
+    admin = world.sellers()[0]
+    await ConsoleRole.create(corp=world.corp, userid=admin, role="admin")
+    directory = (await world.client_for(admin).get("/sidebar/preview/api/directory")).json()
     assert directory["corp_id"] == world.corp.corp_id
     assert directory["employees"]
     start = await world.http.get(

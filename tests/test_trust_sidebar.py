@@ -16,6 +16,7 @@ from tests.test_sidebar_support import SidebarWorld, sidebar_world
 from wecom_app import signin_guard
 from wecom_app.kv import KV
 from wecom_app.simulator.api_oauth import issue_code
+from wecom_app.store.directory import ConsoleRole
 from wecom_app.store.models import Corp, Employee
 
 USERINFO = "/cgi-bin/auth/getuserinfo"
@@ -143,3 +144,28 @@ async def test_long_values_are_4xx(world: SidebarWorld) -> None:
     assert 400 <= tags.status_code < 500, tags.text
     login = await world.http.get("/sidebar/login", params={"corp": "c" * 65})
     assert login.status_code < 500
+
+
+async def test_the_previews_directory_is_for_a_signed_in_admin_of_that_tenant(
+    world: SidebarWorld,
+) -> None:
+    url = "/sidebar/preview/api/directory"
+    assert (await world.http.get("/sidebar/preview")).status_code == 200  # simulator: auto
+    assert (await world.http.get(url)).status_code == 401
+    seller, admin = world.sellers()[:2]
+    assert (await world.client_for(seller).get(url)).status_code == 401
+    await ConsoleRole.create(corp=world.corp, userid=admin, role="admin")
+    listed = (await world.client_for(admin).get(url)).json()
+    assert [c["corp_id"] for c in listed["corps"]] == [world.corp.corp_id]
+    assert listed["employees"]
+
+
+async def test_with_the_explicit_setting_the_directory_is_open(
+    tmp_path: Path, database: str, kv: KV
+) -> None:
+    async with sidebar_world(
+        tmp_path, database, kv, customers=6, employees=3, WECOM_APP_SIDEBAR_PREVIEW="on"
+    ) as world:
+        listed = await world.http.get("/sidebar/preview/api/directory")
+        assert listed.status_code == 200
+        assert listed.json()["employees"]
