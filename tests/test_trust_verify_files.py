@@ -40,11 +40,15 @@ async def test_the_shared_domain_serves_only_the_assigned_tenant(
 async def test_an_operator_assigns_the_shared_domain_and_tenants_have_their_own(
     tmp_path: Path, database: str, kv: KV
 ) -> None:
-    env = {
-        "WECOM_APP_VERIFY_FILES_SHARED_CORP": B_CORP,
-        "WECOM_APP_TENANT_HOSTS": f"{B_CORP}=b.example.com, other=c.example.com",
-    }
-    async with sidebar_world(tmp_path, database, kv, customers=4, employees=2, **env) as world:
+    async with sidebar_world(
+        tmp_path,
+        database,
+        kv,
+        customers=4,
+        employees=2,
+        WECOM_APP_VERIFY_FILES_SHARED_CORP=B_CORP,
+        WECOM_APP_TENANT_HOSTS=f"{B_CORP}=b.example.com, other=c.example.com",
+    ) as world:
         await _two_tenants(world)
         assert (await _get(world, B_FILE)).text == "bbbb"
         assert (await _get(world, A_FILE)).status_code == 404

@@ -112,19 +112,9 @@ async def callback(request: Request) -> Response:
     site = sidebar_of(request)
     code = request.query_params.get("code", "")
     state = site.service.sessions.read_state(request, request.query_params.get("state", ""))
-    if not await _allowed(request, site, "callback", state.corp_id if state else ""):
-        return _busy(site)
-    kv = site.services.kv_store
-    if (
-        state is None
-        or not code
-        or not await signin_guard.first_use(kv, "sidebar-state", state.state)
-    ):
-        return site.error_page(
-            "登录已过期", "请重新从企业微信打开侧边栏。", 400, retry="/sidebar/login"
-        )
-    if not await signin_guard.first_use(kv, "code", code):
-        return site.error_page("登录失败", "登录码已失效，请重试。", 400, retry="/sidebar/login")
+    refused = await _refused(request, site, state, code)
+    if refused is not None or state is None:
+        return refused or _expired(site)
     try:
         corp_id, userid = await _exchange(site, state, code)
     except InvalidCode:
@@ -140,6 +130,29 @@ async def callback(request: Request) -> Response:
     site.service.sessions.set_session(response, token)
     site.service.sessions.clear_state(response)
     return no_store(response)
+
+
+def _expired(site: Site) -> HTMLResponse:
+    return site.error_page(
+        "登录已过期", "请重新从企业微信打开侧边栏。", 400, retry="/sidebar/login"
+    )
+
+
+async def _refused(
+    request: Request, site: Site, state: OAuthState | None, code: str
+) -> HTMLResponse | None:
+    """Why this callback goes no further: over the throttle, no or a used state (one
+    state cookie, one sign-in), a code already exchanged (WeCom is asked once)."""
+    if not await _allowed(request, site, "callback", state.corp_id if state else ""):
+        return _busy(site)
+    kv = site.services.kv_store
+    if state is None or not code:
+        return _expired(site)
+    if not await signin_guard.first_use(kv, "sidebar-state", state.state):
+        return _expired(site)
+    if not await signin_guard.first_use(kv, "code", code):
+        return site.error_page("登录失败", "登录码已失效，请重试。", 400, retry="/sidebar/login")
+    return None
 
 
 async def _member_corp(
