@@ -36,10 +36,6 @@ class VerifyFileError(ValueError):
     status = 400
 
 
-class NameTaken(VerifyFileError):
-    status = 409
-
-
 def check(filename: str, content: str) -> tuple[str, str]:
     if not FILENAME.fullmatch(filename):
         raise VerifyFileError("the file must be named WW_verify_<letters and digits>.txt")
@@ -50,21 +46,23 @@ def check(filename: str, content: str) -> tuple[str, str]:
 
 
 async def upload(corp_pk: int, userid: str, filename: str, content: str) -> DomainVerifyFile:
+    """Keep (or replace) this tenant's file of that name; names are per tenant, so
+    another tenant's file of the same name is not in the way."""
     filename, content = check(filename, content)
-    existing = await DomainVerifyFile.filter(filename=filename).first()
-    if existing is not None:
-        if existing.corp_id != corp_pk:
-            raise NameTaken("another organisation already uses this file name")
-        existing.content = content
-        existing.uploaded_by = userid
-        await existing.save()
-        return existing
-    try:
-        return await DomainVerifyFile.create(
-            corp_id=corp_pk, filename=filename, content=content, uploaded_by=userid
-        )
-    except IntegrityError:
-        raise NameTaken("another organisation already uses this file name") from None
+    for _ in range(2):  # a concurrent first upload of the same name: update it instead
+        existing = await DomainVerifyFile.filter(corp_id=corp_pk, filename=filename).first()
+        if existing is not None:
+            existing.content = content
+            existing.uploaded_by = userid
+            await existing.save()
+            return existing
+        try:
+            return await DomainVerifyFile.create(
+                corp_id=corp_pk, filename=filename, content=content, uploaded_by=userid
+            )
+        except IntegrityError:
+            continue
+    raise VerifyFileError("the file changed while it was uploaded; try again")
 
 
 def tenant_hosts(settings: Settings) -> dict[str, str]:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 
+from sidebar import verify_files
 from tests.test_sidebar_support import SidebarWorld, sidebar_world
 from wecom_app.kv import KV
 from wecom_app.store.models import Corp
@@ -55,3 +56,17 @@ async def test_an_operator_assigns_the_shared_domain_and_tenants_have_their_own(
         assert (await _get(world, B_FILE, "b.example.com")).text == "bbbb"
         assert (await _get(world, A_FILE, "b.example.com")).status_code == 404
         assert (await _get(world, B_FILE, "c.example.com")).status_code == 404
+
+
+async def test_names_are_per_tenant_so_none_can_be_squatted(
+    tmp_path: Path, database: str, kv: KV
+) -> None:
+    async with sidebar_world(tmp_path, database, kv, customers=4, employees=2) as world:
+        squatter = await Corp.create(corp_id=B_CORP, mode="suite", status="active")
+        await verify_files.upload(squatter.id, "someone", A_FILE, "squat")
+        mine = await verify_files.upload(world.corp.id, "admin", A_FILE, "aaaa")
+        assert mine.corp_id == world.corp.id
+        assert (await _get(world, A_FILE)).text == "aaaa"
+        again = await verify_files.upload(world.corp.id, "admin", A_FILE, "bbbb")
+        assert again.id == mine.id
+        assert await DomainVerifyFile.filter(filename=A_FILE).count() == 2
