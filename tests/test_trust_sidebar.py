@@ -169,3 +169,12 @@ async def test_with_the_explicit_setting_the_directory_is_open(
         listed = await world.http.get("/sidebar/preview/api/directory")
         assert listed.status_code == 200
         assert listed.json()["employees"]
+
+
+async def test_in_a_self_built_deployment_an_unknown_corp_looks_like_the_own_org(
+    world: SidebarWorld,
+) -> None:
+    known = await world.http.get("/sidebar/login", params={"corp": world.corp.corp_id})
+    unknown = await world.http.get("/sidebar/login", params={"corp": "wwnosuchcorp0000000"})
+    assert known.status_code == unknown.status_code == 302
+    assert urlsplit(known.headers["location"]).path == urlsplit(unknown.headers["location"]).path

@@ -38,10 +38,11 @@ async def login(request: Request) -> Response:
     corp: Corp | None = None
     if corp_id and len(corp_id) <= CORP_ID_MAX:
         corp = await Corp.filter(corp_id=corp_id, status__in=LIVE_CORP).first()
-    elif not corp_id and settings.self_built is not None:
+    if corp is None and settings.self_built is not None:
         corp = await Corp.filter(corp_id=settings.self_built.corp_id).first()
-    # An unknown corp goes the suite's way like an installed one (the callback refuses
-    # it): this public page does not tell who uses us.
+    # An unknown corp goes the way of the deployment's own org, or else the suite's, like
+    # an installed one (the callback refuses a member of another): this public page
+    # does not tell who uses us.
     appid = _appid(settings, corp)
     if appid is None:
         return site.error_page("无法登录", "应用尚未配置企业或第三方应用。", 503)
