@@ -178,3 +178,11 @@ async def test_in_a_self_built_deployment_an_unknown_corp_looks_like_the_own_org
     unknown = await world.http.get("/sidebar/login", params={"corp": "wwnosuchcorp0000000"})
     assert known.status_code == unknown.status_code == 302
     assert urlsplit(known.headers["location"]).path == urlsplit(unknown.headers["location"]).path
+
+
+def test_an_operator_sets_the_sign_in_limits() -> None:
+    assert signin_guard.limits_of({}) == signin_guard.DEFAULT_LIMITS
+    limits = signin_guard.limits_of(
+        {"WECOM_APP_SIGNIN_PER_IP": "5", "WECOM_APP_SIGNIN_PER_TENANT": "x"}
+    )
+    assert (limits.per_ip, limits.per_tenant) == (5, signin_guard.DEFAULT_LIMITS.per_tenant)

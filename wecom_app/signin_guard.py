@@ -15,6 +15,7 @@ Values are hashed before they become keys (a code is a credential while it lives
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from wecom_app.kv import KV
@@ -30,6 +31,21 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
+PER_IP_SETTING = "WECOM_APP_SIGNIN_PER_IP"
+PER_TENANT_SETTING = "WECOM_APP_SIGNIN_PER_TENANT"
+
+
+def limits_of(extra: Mapping[str, str]) -> Limits:
+    """The limits an operator set (sign-in steps a minute), else the defaults."""
+
+    def number(name: str, default: int) -> int:
+        raw = extra.get(name, "").strip()
+        return int(raw) if raw.isascii() and raw.isdigit() else default
+
+    return Limits(
+        number(PER_IP_SETTING, DEFAULT_LIMITS.per_ip),
+        number(PER_TENANT_SETTING, DEFAULT_LIMITS.per_tenant),
+    )
 
 
 def _digest(value: str) -> str:

@@ -59,6 +59,7 @@ async def _allowed(request: Request, site: Site, step: str, tenant: str) -> bool
         ip=signin_guard.client_ip(request.client),
         tenant=tenant or "suite",
         now=site.services.clock(),
+        limits=signin_guard.limits_of(site.services.settings.extra),
     )
 
 

@@ -72,6 +72,7 @@ async def _throttle(request: Request, step: str, tenant: str) -> None:
         ip=signin_guard.client_ip(request.client),
         tenant=tenant[: CORP_ID_MAX + 8] or "-",
         now=services.clock(),
+        limits=signin_guard.limits_of(services.settings.extra),
     ):
         raise web.TooMany("Too many sign-in attempts; wait a minute and try again.")
 
