@@ -47,6 +47,7 @@ class Session:
     corp_id: str  # WeCom's corp id
     userid: str
     csrf: str
+    sid: str = ""  # the server-side handle logout ends (:mod:`sidebar.standing`)
 
     def csrf_ok(self, presented: str | None) -> bool:
         return csrf_matches(self.csrf, presented)
@@ -68,7 +69,9 @@ def session_cookie(request: Request) -> str | None:
 
 def _session_of(data: dict[str, Any]) -> Session | None:
     try:
-        return Session(int(data["c"]), str(data["i"]), str(data["u"]), str(data["x"]))
+        return Session(
+            int(data["c"]), str(data["i"]), str(data["u"]), str(data["x"]), str(data["s"])
+        )
     except (KeyError, TypeError, ValueError):
         return None
 
@@ -92,8 +95,10 @@ class Sessions:
     # -- sessions --------------------------------------------------------------------
 
     def issue(self, corp_pk: int, corp_id: str, userid: str) -> tuple[Session, str]:
-        session = Session(corp_pk, corp_id, userid, new_token(18))
-        token = self._tokens.sign({"c": corp_pk, "i": corp_id, "u": userid, "x": session.csrf})
+        session = Session(corp_pk, corp_id, userid, new_token(18), new_token(12))
+        token = self._tokens.sign(
+            {"c": corp_pk, "i": corp_id, "u": userid, "x": session.csrf, "s": session.sid}
+        )
         return session, token
 
     def read(self, request: Request) -> Session | None:

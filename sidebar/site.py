@@ -30,14 +30,16 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
+from tortoise.exceptions import ValidationError
 
-from sidebar import edits, replies, tenant, verify_files
+from sidebar import edits, replies, standing, tenant, verify_files
 from sidebar.access import CustomerGrant
 from sidebar.http import BadBody, error, forbidden, no_store
 from sidebar.service import SidebarService
 from sidebar.session import CSRF_HEADER, Session
 from wecom_app import licences, roles
 from wecom_app.consoles import web
+from wecom_app.consoles.errors import invalid_value
 from wecom_app.store.models import Corp
 from wecom_app.wecom.errors import RateLimited, Unlicensed, WeComError
 from wecom_app.wecom_access import NoAccess
@@ -63,7 +65,7 @@ PAGE_CSP = (
 # ``request.state`` (whose per-request State object costs microseconds on the hot path).
 SCOPE_KEY = "wecom_app.sidebar"
 # A tenant that may sign in and be administered (not uninstalled).
-LIVE_CORP = ("active", "disconnected")
+LIVE_CORP = standing.LIVE_CORP
 
 PageHandler = Callable[[Request], Awaitable[Response]]
 Handler = Callable[[Request, Session], Awaitable[Response]]
@@ -195,9 +197,19 @@ class Site:
 
     # -- guards -------------------------------------------------------------------------
 
+    async def session(self, request: Request) -> Session | None:
+        """The request's signed session, if it still stands (:mod:`sidebar.standing`)."""
+        session = self.service.sessions.read(request)
+        if session is None or not await standing.stands(self.services.kv_store, session):
+            return None
+        return session
+
     async def _open(self, handler: PageHandler, request: Request) -> Response:
         request.scope[SCOPE_KEY] = self
-        return await handler(request)
+        try:
+            return await handler(request)
+        except ValidationError as exc:
+            return self.error_page("无法处理", invalid_value(exc), 400)
 
     async def _console(
         self, handler: ConsoleHandler, request: Request, who: web.Principal
@@ -207,7 +219,7 @@ class Site:
 
     async def _signed_in(self, handler: Handler, write: bool, request: Request) -> Response:
         request.scope[SCOPE_KEY] = self
-        session = self.service.sessions.read(request)
+        session = await self.session(request)
         if session is None:
             response: Response = error("not_signed_in", "", 401)
             response.headers["X-Sidebar-Login"] = self.login_url(request)
@@ -218,6 +230,8 @@ class Site:
             response = await handler(request, session)
         except BadBody as exc:
             response = error("bad_request", str(exc))
+        except ValidationError as exc:  # longer than its column: the caller's mistake
+            response = error("bad_request", invalid_value(exc))
         except (edits.EditError, replies.ReplyError, tenant.SettingsError) as exc:
             response = error("invalid", str(exc), getattr(exc, "status", 400))
         except verify_files.VerifyFileError as exc:

@@ -5,6 +5,13 @@ after the org's admin downloads such a file from WeCom's admin console and it is
 reachable at ``https://<our domain>/WW_verify_<code>.txt``. Admins upload it here
 (per tenant; a name is unique across tenants) and it is served as ``text/plain``.
 Only that exact name pattern is served, and only a short printable content is kept.
+
+Whose files a host serves (one tenant's, never all of them): a tenant's own domain
+(``WECOM_APP_TENANT_HOSTS=<corp id>=<host>,…``) serves that tenant's files; any other
+host — the shared domain of ``PUBLIC_URL`` — serves only the files of the tenant the
+operator assigned it to (``WECOM_APP_VERIFY_FILES_SHARED_CORP``; by default the
+self-built org of ``WECOM_CORP_ID``, and nobody's in a suite-only deployment), so no
+tenant's admin can verify our shared domain for their own WeCom apps.
 """
 
 from __future__ import annotations
@@ -13,7 +20,11 @@ import re
 
 from tortoise.exceptions import IntegrityError
 
+from wecom_app.config import Settings
 from wecom_app.store.sidebar import DomainVerifyFile
+
+HOSTS_SETTING = "WECOM_APP_TENANT_HOSTS"
+SHARED_SETTING = "WECOM_APP_VERIFY_FILES_SHARED_CORP"
 
 FILENAME = re.compile(r"WW_verify_([A-Za-z0-9]{1,64})\.txt")
 CODE = re.compile(r"[A-Za-z0-9]{1,64}")
@@ -23,10 +34,6 @@ _CONTENT = re.compile(r"[\x21-\x7e]{1,256}")
 
 class VerifyFileError(ValueError):
     status = 400
-
-
-class NameTaken(VerifyFileError):
-    status = 409
 
 
 def check(filename: str, content: str) -> tuple[str, str]:
@@ -39,27 +46,53 @@ def check(filename: str, content: str) -> tuple[str, str]:
 
 
 async def upload(corp_pk: int, userid: str, filename: str, content: str) -> DomainVerifyFile:
+    """Keep (or replace) this tenant's file of that name; names are per tenant, so
+    another tenant's file of the same name is not in the way."""
     filename, content = check(filename, content)
-    existing = await DomainVerifyFile.filter(filename=filename).first()
-    if existing is not None:
-        if existing.corp_id != corp_pk:
-            raise NameTaken("another organisation already uses this file name")
-        existing.content = content
-        existing.uploaded_by = userid
-        await existing.save()
-        return existing
-    try:
-        return await DomainVerifyFile.create(
-            corp_id=corp_pk, filename=filename, content=content, uploaded_by=userid
-        )
-    except IntegrityError:
-        raise NameTaken("another organisation already uses this file name") from None
+    for _ in range(2):  # a concurrent first upload of the same name: update it instead
+        existing = await DomainVerifyFile.filter(corp_id=corp_pk, filename=filename).first()
+        if existing is not None:
+            existing.content = content
+            existing.uploaded_by = userid
+            await existing.save()
+            return existing
+        try:
+            return await DomainVerifyFile.create(
+                corp_id=corp_pk, filename=filename, content=content, uploaded_by=userid
+            )
+        except IntegrityError:
+            continue
+    raise VerifyFileError("the file changed while it was uploaded; try again")
 
 
-async def content_for(code: str) -> str | None:
-    if not CODE.fullmatch(code):
+def tenant_hosts(settings: Settings) -> dict[str, str]:
+    """host → corp id of the tenants that have their own domain."""
+    found: dict[str, str] = {}
+    for item in settings.extra.get(HOSTS_SETTING, "").split(","):
+        corp_id, _, host = item.strip().partition("=")
+        if corp_id and host:
+            found[host.strip().lower()] = corp_id.strip()
+    return found
+
+
+def corp_for_host(settings: Settings, host: str) -> str:
+    """The one tenant whose files ``host`` serves ("" for nobody's)."""
+    host = host.lower().rsplit(":", 1)[0] if not host.endswith("]") else host.lower()
+    own = tenant_hosts(settings).get(host)
+    if own is not None:
+        return own
+    shared = settings.extra.get(SHARED_SETTING, "").strip()
+    if not shared and settings.self_built is not None:
+        shared = settings.self_built.corp_id
+    return shared
+
+
+async def content_for(code: str, corp_id: str) -> str | None:
+    if not CODE.fullmatch(code) or not corp_id:
         return None
-    row = await DomainVerifyFile.filter(filename=f"WW_verify_{code}.txt").first()
+    row = await DomainVerifyFile.filter(
+        filename=f"WW_verify_{code}.txt", corp__corp_id=corp_id
+    ).first()
     return row.content if row is not None else None
 
 

@@ -28,7 +28,7 @@ async def to_sidebar(request: Request) -> Response:
 
 async def sidebar_page(request: Request) -> Response:
     site = sidebar_of(request)
-    session = site.service.sessions.read(request)
+    session = await site.session(request)
     wanted = request.query_params.get("corp", "")
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     if session is None or (wanted and wanted != session.corp_id):

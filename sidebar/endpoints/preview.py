@@ -9,8 +9,10 @@ simulator whether WeCom would accept our signatures, and fail like the client wh
 not. Messages "sent" are listed beside the frame.
 
 Available only when WeCom is the built-in simulator (``WECOM_APP_SIDEBAR_PREVIEW=auto``,
-the default) or when ``WECOM_APP_SIDEBAR_PREVIEW=on``. It lists the directory to
-anyone who can reach it: never turn it on in production.
+the default) or when ``WECOM_APP_SIDEBAR_PREVIEW=on``. Its directory (who it can
+play) is listed to anyone only with the explicit ``on`` (the demo sets it); with
+``auto`` only to a signed-in admin, and only their own tenant. Never turn it on in
+production.
 """
 
 from __future__ import annotations
@@ -23,8 +25,9 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute
 from tortoise.functions import Count
 
-from sidebar.http import json_ok, no_store
-from sidebar.site import Site, sidebar_of
+from sidebar.http import error, json_ok, no_store
+from sidebar.site import LIVE_CORP, Site, sidebar_of
+from wecom_app import roles
 from wecom_app.store.directory import Customer, FollowRelation, GroupChat, GroupChatMember
 from wecom_app.store.models import Corp, Employee
 from wecom_app.wecom.errors import WeComError
@@ -55,7 +58,9 @@ async def directory(request: Request) -> Response:
     closed = await _closed(request)
     if closed is not None:
         return closed
-    corps = await Corp.filter(status__in=("active", "disconnected")).order_by("id")
+    corps = await _listed_corps(request)
+    if corps is None:
+        return no_store(error("not_signed_in", "sign in as an admin of the tenant", 401))
     wanted = request.query_params.get("corp") or (corps[0].corp_id if corps else "")
     corp = next((c for c in corps if c.corp_id == wanted), None)
     result: dict[str, Any] = {
@@ -73,6 +78,24 @@ async def directory(request: Request) -> Response:
     result["customers"] = await _customers_of(corp.id, userid)
     result["groups"] = await _groups_of(corp.id, userid)
     return no_store(json_ok(result))
+
+
+async def _listed_corps(request: Request) -> list[Corp] | None:
+    """The tenants the directory may show this visitor: every one with the explicit
+    ``on``, else only a signed-in admin's own (None: nobody's)."""
+    site = sidebar_of(request)
+    live = Corp.filter(status__in=LIVE_CORP).order_by("id")
+    if site.service.config.preview == "on":
+        return list(await live)
+    session = await site.session(request)
+    if session is None:
+        return None
+    corp = await live.filter(id=session.corp_pk).first()
+    if corp is None:
+        return None
+    if "admin" not in await roles.effective_roles(site.services.settings, corp, session.userid):
+        return None
+    return [corp]
 
 
 async def _busiest(corp_pk: int) -> str:

@@ -15,9 +15,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute
 
-from sidebar.http import no_store
-from sidebar.session import OAuthState
+from sidebar import standing
+from sidebar.http import json_ok, no_store
+from sidebar.session import OAuthState, Session
 from sidebar.site import LIVE_CORP, Site, safe_next, sidebar_of
+from wecom_app import signin_guard
 from wecom_app.config import Settings
 from wecom_app.store.models import Corp, Employee
 from wecom_app.wecom.errors import InvalidCode, WeComError
@@ -30,18 +32,41 @@ log = logging.getLogger(__name__)
 async def login(request: Request) -> Response:
     site = sidebar_of(request)
     settings = site.services.settings
-    corp_id = request.query_params.get("corp", "")
+    corp_id = request.query_params.get("corp", "")[: CORP_ID_MAX + 1]
+    if not await _allowed(request, site, "start", corp_id):
+        return _busy(site)
     corp: Corp | None = None
-    if corp_id:
+    if corp_id and len(corp_id) <= CORP_ID_MAX:
         corp = await Corp.filter(corp_id=corp_id, status__in=LIVE_CORP).first()
-        if corp is None:
-            return site.error_page("无法登录", "这个企业没有安装本应用。", 404)
-    elif settings.self_built is not None:
+    if corp is None and settings.self_built is not None:
         corp = await Corp.filter(corp_id=settings.self_built.corp_id).first()
+    # An unknown corp goes the way of the deployment's own org, or else the suite's, like
+    # an installed one (the callback refuses a member of another): this public page
+    # does not tell who uses us.
     appid = _appid(settings, corp)
     if appid is None:
         return site.error_page("无法登录", "应用尚未配置企业或第三方应用。", 503)
-    return await _to_authorize(request, site, corp, appid)
+    return await _to_authorize(request, site, corp, appid, corp_id)
+
+
+CORP_ID_MAX = 64  # corps.corp_id
+
+
+async def _allowed(request: Request, site: Site, step: str, tenant: str) -> bool:
+    return await signin_guard.allow(
+        site.services.kv_store,
+        f"sidebar-{step}",
+        ip=signin_guard.client_ip(request.client),
+        tenant=tenant or "suite",
+        now=site.services.clock(),
+        limits=signin_guard.limits_of(site.services.settings.extra),
+    )
+
+
+def _busy(site: Site) -> HTMLResponse:
+    response = site.error_page("请稍后再试", "登录请求过于频繁，请一分钟后重试。", 429)
+    response.headers["Retry-After"] = str(signin_guard.WINDOW_S)
+    return response
 
 
 def _appid(settings: Settings, corp: Corp | None) -> str | None:
@@ -53,14 +78,16 @@ def _appid(settings: Settings, corp: Corp | None) -> str | None:
     return None
 
 
-async def _to_authorize(request: Request, site: Site, corp: Corp | None, appid: str) -> Response:
+async def _to_authorize(
+    request: Request, site: Site, corp: Corp | None, appid: str, wanted: str
+) -> Response:
     """Off to WeCom's sign-in, with the state cookie the callback checks."""
     next_path = safe_next(request.query_params.get("next"))
     state = site.service.sessions.new_state()
     preview_as = ""
     if request.query_params.get("as") and await site.service.preview_enabled():
         preview_as = request.query_params["as"]
-    oauth = OAuthState(state, next_path, appid, corp.corp_id if corp else "", preview_as)
+    oauth = OAuthState(state, next_path, appid, corp.corp_id if corp else wanted, preview_as)
     redirect_uri = site.service.config.public_url + "/sidebar/oauth/callback"
     agentid = corp.agent_id if corp is not None and corp.mode == "self_built" else ""
     target = authorize_url(
@@ -87,10 +114,9 @@ async def callback(request: Request) -> Response:
     site = sidebar_of(request)
     code = request.query_params.get("code", "")
     state = site.service.sessions.read_state(request, request.query_params.get("state", ""))
-    if state is None or not code:
-        return site.error_page(
-            "登录已过期", "请重新从企业微信打开侧边栏。", 400, retry="/sidebar/login"
-        )
+    refused = await _refused(request, site, state, code)
+    if refused is not None or state is None:
+        return refused or _expired(site)
     try:
         corp_id, userid = await _exchange(site, state, code)
     except InvalidCode:
@@ -106,6 +132,29 @@ async def callback(request: Request) -> Response:
     site.service.sessions.set_session(response, token)
     site.service.sessions.clear_state(response)
     return no_store(response)
+
+
+def _expired(site: Site) -> HTMLResponse:
+    return site.error_page(
+        "登录已过期", "请重新从企业微信打开侧边栏。", 400, retry="/sidebar/login"
+    )
+
+
+async def _refused(
+    request: Request, site: Site, state: OAuthState | None, code: str
+) -> HTMLResponse | None:
+    """Why this callback goes no further: over the throttle, no or a used state (one
+    state cookie, one sign-in), a code already exchanged (WeCom is asked once)."""
+    if not await _allowed(request, site, "callback", state.corp_id if state else ""):
+        return _busy(site)
+    kv = site.services.kv_store
+    if state is None or not code:
+        return _expired(site)
+    if not await signin_guard.first_use(kv, "sidebar-state", state.state):
+        return _expired(site)
+    if not await signin_guard.first_use(kv, "code", code):
+        return site.error_page("登录失败", "登录码已失效，请重试。", 400, retry="/sidebar/login")
+    return None
 
 
 async def _member_corp(
@@ -135,9 +184,12 @@ async def _exchange(site: Site, state: OAuthState, code: str) -> tuple[str, str]
     return state.appid, identity.userid if identity.is_member else ""
 
 
-async def logout(request: Request) -> Response:
+async def logout(request: Request, session: Session) -> Response:
+    """End the session on the server (a copied cookie stops working) and clear it.
+    A POST with the session's CSRF token: a cross-site page cannot sign anyone out."""
     site = sidebar_of(request)
-    response = site.render("message.html", {"title": "已退出", "message": "", "retry": "/sidebar/"})
+    await standing.end(site.services.kv_store, session, site.service.config.session_seconds)
+    response = json_ok({"signed_out": True})
     site.service.sessions.clear_session(response)
     return response
 
@@ -146,5 +198,5 @@ def routes(site: Site) -> list[BaseRoute]:
     return [
         site.page("/sidebar/login", login),
         site.page("/sidebar/oauth/callback", callback),
-        site.page("/sidebar/logout", logout),
+        site.api("/sidebar/logout", logout, write=True, methods=["POST"]),
     ]

@@ -5,18 +5,20 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from sidebar import verify_files
 from sidebar.http import BadBody, error, json_ok, read_json
 from sidebar.session import Session
-from sidebar.site import Site
+from sidebar.site import Site, sidebar_of
 
 FILES = "/sidebar/admin/api/verify-files"
 
 
 async def verify_file(request: Request) -> Response:
-    content = await verify_files.content_for(str(request.path_params["code"]))
+    settings = sidebar_of(request).services.settings
+    corp_id = verify_files.corp_for_host(settings, request.headers.get("host", ""))
+    content = await verify_files.content_for(str(request.path_params["code"]), corp_id)
     if content is None:
         return PlainTextResponse("not found", status_code=404)
     response = PlainTextResponse(content)
@@ -51,8 +53,8 @@ async def admin_verify_delete(request: Request, session: Session) -> Response:
 
 def routes(site: Site) -> list[BaseRoute]:
     return [
-        # Needs nothing of the site: WeCom's checker fetches it without a session.
-        Route("/WW_verify_{code}.txt", verify_file),
+        # WeCom's checker fetches it without a session; the host says whose it is.
+        site.page("/WW_verify_{code}.txt", verify_file),
         site.admin(FILES, admin_verify_files),
         site.admin(FILES, admin_verify_upload, write=True, methods=["POST"]),
         site.admin(FILES + "/{filename}", admin_verify_delete, write=True, methods=["DELETE"]),

@@ -192,6 +192,8 @@ def live(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         WECOM_API_BASE=sim_url,
         PUBLIC_URL=app_url,
         WECOM_ADMIN_USERIDS=cast.employee,  # the console's admin (tests/browser/test_console_*)
+        WECOM_APP_SIDEBAR_PREVIEW="on",  # the preview's directory, as the demo has it
+        WECOM_APP_SIGNIN_PER_IP="100000",  # every browser test signs in from 127.0.0.1
     )
     redis_url = os.environ.get("REDIS_URL")
     kv = RedisKV(redis_url, f"wecom-test:{secrets.token_hex(6)}:") if redis_url else MemoryKV()

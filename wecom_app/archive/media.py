@@ -33,6 +33,7 @@ from typing import Final
 
 from wecom_app.archive.source import ArchiveSdkError, ArchiveSource, Disposition, MediaChunk
 from wecom_app.store.archive import ArchiveMedia
+from wecom_app.store.files import private_dir, private_file
 from wecom_app.store.models import Corp
 
 log = logging.getLogger(__name__)
@@ -70,7 +71,9 @@ def _md5_of(path: Path) -> str:
 
 def _append(path: Path, data: bytes, keep: int | None) -> None:
     """Write ``data`` after the first ``keep`` bytes (``None``: a new file), durably."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
+    if keep is None or not path.exists():
+        private_file(path)
     mode = "r+b" if keep is not None and path.exists() else "wb"
     with path.open(mode) as handle:
         if mode == "r+b":

@@ -33,7 +33,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute
 
-from wecom_app import roles
+from wecom_app import roles, signin_guard
 from wecom_app.config import DEFAULT_API_BASE, Settings
 from wecom_app.consoles import web
 from wecom_app.install.errors import InstallError
@@ -61,6 +61,22 @@ CALLBACK_PATH = "/console/oauth/callback"
 INSTALL_PATH = "/console/install"
 INSTALL_RETURN_PATH = "/console/install/return"
 HOME = "/console/"
+CORP_ID_MAX = 64
+
+
+async def _throttle(request: Request, step: str, tenant: str) -> None:
+    """Refuse (429) a sign-in step over its per-IP or per-tenant budget."""
+    services = web.services_of(request)
+    if not await signin_guard.allow(
+        services.kv_store,
+        f"console-{step}",
+        ip=signin_guard.client_ip(request.client),
+        tenant=tenant[: CORP_ID_MAX + 8] or "-",
+        now=services.clock(),
+        limits=signin_guard.limits_of(services.settings.extra),
+    ):
+        raise web.TooMany("Too many sign-in attempts; wait a minute and try again.")
+
 
 web.NOTICES.update({"installed": "The app is installed. Sign in to continue."})
 
@@ -111,6 +127,8 @@ async def login_options(settings: Settings, corp_hint: str = "") -> list[LoginOp
 
 
 async def _self_built_corp(corp_id: str) -> Corp | None:
+    if len(corp_id) > CORP_ID_MAX:
+        return None  # no such corp (corps.corp_id is at most 64 characters)
     return await Corp.filter(
         corp_id=corp_id, mode="self_built", status__in=("active", "disconnected")
     ).first()
@@ -182,6 +200,7 @@ async def login_start(request: Request) -> Response:
     next_path = web.safe_next(params.get("next"), HOME, site.next_prefixes)
     if via not in ("qr", "oauth"):
         raise web.BadRequest("Unknown sign-in method.")
+    await _throttle(request, "start", app)
     corp: Corp | None = None
     if app == "suite":
         if web.services_of(request).settings.suite is None:
@@ -214,11 +233,15 @@ async def oauth_callback(request: Request) -> Response:
     site = web.site_of(request)
     services = web.services_of(request)
     params = request.query_params
+    await _throttle(request, "callback", "")
     pending = await site.take_state(request, "login", params.get("state", ""))
     code = params.get("code", "")
     if not code:
         raise web.BadRequest("WeCom did not confirm the sign-in (it was cancelled).")
     app = pending.get("app", "")
+    await _throttle(request, "callback-app", app)
+    if not await signin_guard.first_use(services.kv_store, "code", code):
+        raise web.BadRequest("The sign-in expired or was already used. Start again.")
     corp_id, userid = await identify(services, app, code)
     corp = await Corp.filter(corp_id=corp_id, status__in=("active", "disconnected")).first()
     expected_mode = "suite" if app == "suite" else "self_built"

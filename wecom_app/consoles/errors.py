@@ -47,3 +47,20 @@ class Unavailable(WebError):
 class NotFound(WebError):
     status = 404
     code = "not_found"
+
+
+class TooMany(WebError):
+    """Over a throttle (sign-in starts and callbacks); try again in a minute."""
+
+    status = 429
+    code = "too_many"
+
+
+def invalid_value(error: Exception) -> str:
+    """What to tell the caller about a value the store refused (a Tortoise
+    ``ValidationError``, e.g. longer than its column): the field's name, never the
+    value itself."""
+    field = str(error).split(":", 1)[0].strip()
+    if field.isidentifier() and len(field) <= 64:
+        return f"the value of {field} is too long or not valid"
+    return "a value is too long or not valid"

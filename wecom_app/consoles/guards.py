@@ -26,8 +26,15 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
+from tortoise.exceptions import ValidationError
 
-from wecom_app.consoles.errors import BadRequest, NoRole, Unauthorized, WebError
+from wecom_app.consoles.errors import (
+    BadRequest,
+    NoRole,
+    Unauthorized,
+    WebError,
+    invalid_value,
+)
 from wecom_app.consoles.principal import Principal
 from wecom_app.consoles.render import json_response, render
 from wecom_app.consoles.session import (
@@ -175,6 +182,10 @@ class Web(CookieSessions):
                 response = await self._run(request, endpoint, roles, api)
             except WebError as error:
                 response = self._error(request, error, api)
+            except ValidationError as error:
+                # A value longer than its column (or otherwise not storable) that no
+                # handler checked: the caller's mistake, never a 500.
+                response = self._error(request, BadRequest(invalid_value(error)), api)
             if getattr(request.state, "session_dirty", False):
                 self.write_cookie(response, request.state.session)
             security_headers(response, embedded=self.embedded)

@@ -124,6 +124,8 @@ async def run_demo(
     }
     data_dir = Path(env.get("DATA_DIR", "./data"))
     env.update(demo_environment(data_dir))
+    # The demo's preview lists its simulated directory to whoever opens it: explicitly.
+    env.setdefault("WECOM_APP_SIDEBAR_PREVIEW", "on")
     try:
         app_sock = _bind(host, port)
         sim_sock = _bind(host, (port + 1 if port else 0) if sim_port is None else sim_port)

@@ -62,10 +62,27 @@ def parse_xml(data: bytes | str, *, max_bytes: int = MAX_XML_BYTES) -> XmlDict:
     if b"<!DOCTYPE" in raw or b"<!ENTITY" in raw:
         # Refuse before the parser runs; the handlers below refuse again if it slips by.
         raise XmlParseError("DTDs are not allowed")
+    _check_utf8(raw)
     flat = _parse_simple(raw)
     if flat is None:
         flat = _parse_flat(raw)
     return flat if flat is not None else _parse_expat(raw)
+
+
+_DECLARED_ENCODING = re.compile(rb"<\?xml[^>]*?encoding[ \t\n]*=[ \t\n]*[\"']([^\"']*)[\"']")
+
+
+def _check_utf8(raw: bytes) -> None:
+    """WeCom sends UTF-8; anything else (GBK, UTF-16, a declared other encoding, which
+    expat would read with replacement characters) is refused, not stored garbled."""
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise XmlParseError("XML must be UTF-8") from None
+    if raw.startswith(b"<?xml"):
+        declared = _DECLARED_ENCODING.match(raw)
+        if declared is not None and declared[1].lower() not in (b"utf-8", b"utf8"):
+            raise XmlParseError("XML must be UTF-8")
 
 
 def envelope_encrypt(data: bytes, *, max_bytes: int = MAX_XML_BYTES) -> str:

@@ -25,6 +25,7 @@ from wecom_app.store.checkpoint import (
     JOURNAL_SIZE_LIMIT_BYTES,
     WalCheckpointer,
 )
+from wecom_app.store.files import private_dir, private_file
 
 # One module per domain; each issue adds its models to its own module.
 DOMAIN_MODULES = [
@@ -56,7 +57,9 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
         path = database_url[len("sqlite://") :].split("?", 1)[0]
         on_disk = sqlite_file(database_url)
         if on_disk is not None:
-            Path(on_disk).parent.mkdir(parents=True, exist_ok=True)
+            # 0600 before SQLite opens it: its -wal and -shm files take this mode.
+            private_dir(Path(on_disk).parent)
+            private_file(Path(on_disk))
         connection: dict[str, Any] = {
             "engine": "tortoise.backends.sqlite",
             "credentials": {

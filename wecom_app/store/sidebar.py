@@ -131,15 +131,16 @@ class QuickReply(Model):
 class DomainVerifyFile(Model):
     """WeCom's domain-ownership file (``WW_verify_*.txt``), served at the site root.
 
-    The filename is unique across tenants: two orgs cannot be served different
-    contents under one name.
+    The filename is unique per tenant, not across them: which tenant's file a host
+    serves is the operator's setting (``sidebar.verify_files``), so one tenant cannot
+    squat a name another needs.
     """
 
     id = fields.IntField(primary_key=True)
     corp: fields.ForeignKeyRelation[Corp] = fields.ForeignKeyField(
         "models.Corp", related_name="domain_verify_files", on_delete=fields.CASCADE
     )
-    filename = fields.CharField(max_length=96, unique=True)
+    filename = fields.CharField(max_length=96)
     content = fields.TextField()
     uploaded_by = fields.CharField(max_length=64, default="")
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -148,3 +149,4 @@ class DomainVerifyFile(Model):
 
     class Meta:
         table = "domain_verify_files"
+        unique_together = (("corp", "filename"),)
