@@ -24,6 +24,7 @@ def routes(services: Services) -> list[BaseRoute]:
     use_bounded_ids()  # the :int and :bigint ids in the paths below
     site = web.console(services)
     collected: list[BaseRoute] = [*auth.routes(site), web.static_mount()]
+    collected.append(Route("/console/lang/{code}", _choose_language))
     for page in (*admin.PAGES, *compliance.PAGES):
         collected.extend(page.routes(site))
     collected.extend(transfers.routes(services))
@@ -34,6 +35,12 @@ def routes(services: Services) -> list[BaseRoute]:
         Route("/compliance/", _to_compliance_console),
     ]
     return collected
+
+
+async def _choose_language(request: Request) -> Response:
+    from wecom_app.consoles.i18n import choose_language
+
+    return choose_language(request)
 
 
 async def _to_compliance_console(request: Request) -> Response:

@@ -36,6 +36,7 @@ from starlette.routing import BaseRoute
 from wecom_app import roles
 from wecom_app.config import DEFAULT_API_BASE, Settings
 from wecom_app.consoles import web
+from wecom_app.consoles.i18n import N_
 from wecom_app.install.errors import InstallError
 from wecom_app.install.suite import complete_install, install_link
 from wecom_app.store.models import Corp
@@ -61,7 +62,7 @@ INSTALL_PATH = "/console/install"
 INSTALL_RETURN_PATH = "/console/install/return"
 HOME = "/console/"
 
-web.NOTICES.update({"installed": "The app is installed. Sign in to continue."})
+web.NOTICES.update({"installed": N_("The app is installed. Sign in to continue.")})
 
 
 @dataclass(frozen=True)
@@ -279,7 +280,7 @@ async def install_return(request: Request) -> Response:
     try:
         corp = await complete_install(web.services_of(request), auth_code, source="redirect")
     except InstallError as exc:
-        raise web.Unavailable(f"The installation did not complete: {exc}.") from None
+        raise web.Unavailable("The installation did not complete: {reason}.", reason=str(exc)) from None
     except WeComError as exc:
         log.warning("install exchange failed: %s", exc)
         raise web.BadRequest(
@@ -330,5 +331,7 @@ async def identify(services: Services, app: str, code: str) -> tuple[str, str]:
         raise web.Forbidden("This organisation cannot use the app (uninstalled?).") from None
     except WeComError as exc:
         log.warning("sign-in code exchange failed: %s", exc)
-        raise web.Unavailable(f"WeCom could not confirm who you are ({exc.explanation}).") from None
+        raise web.Unavailable(
+            "WeCom could not confirm who you are ({reason}).", reason=exc.explanation
+        ) from None
     raise web.BadRequest("Choose how to sign in.")

@@ -27,6 +27,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from wecom_app.consoles import i18n
 from wecom_app.consoles.errors import BadRequest, NoRole, Unauthorized, WebError
 from wecom_app.consoles.principal import Principal
 from wecom_app.consoles.render import json_response, render
@@ -213,10 +214,9 @@ class Web(CookieSessions):
         return await endpoint(request, who)
 
     def _error(self, request: Request, error: WebError, api: bool) -> Response:
+        message = i18n.translate(i18n.language_of(request), error.message, error.params)
         if api:
-            return json_response(
-                {"error": error.code, "message": error.message}, status_code=error.status
-            )
+            return json_response({"error": error.code, "message": message}, error.status)
         if isinstance(error, Unauthorized) and request.method in SAFE_METHODS:
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(
@@ -226,7 +226,7 @@ class Web(CookieSessions):
         return render(
             request,
             template,
-            {"status": error.status, "code": error.code, "message": error.message},
+            {"status": error.status, "code": error.code, "message": message},
             status_code=error.status,
         )
 

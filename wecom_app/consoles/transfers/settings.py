@@ -46,12 +46,14 @@ async def put_settings(request: Request, who: web.Principal) -> Response:
     row = await settings_for(who.corp)
     if "strategy" in body:
         if body["strategy"] not in rules.STRATEGIES:
-            raise web.BadRequest(f"strategy must be one of {', '.join(rules.STRATEGIES)}")
+            raise web.BadRequest(
+                "strategy must be one of {choices}", choices=", ".join(rules.STRATEGIES)
+            )
         row.strategy = str(body["strategy"])
     for key in FLAGS:
         if key in body:
             if not isinstance(body[key], bool):
-                raise web.BadRequest(f"{key} must be true or false")
+                raise web.BadRequest("{key} must be true or false", key=key)
             setattr(row, key, body[key])
     for key in USERID_LISTS:
         if key in body:
@@ -69,13 +71,13 @@ async def put_settings(request: Request, who: web.Principal) -> Response:
 async def _known_userids(who: web.Principal, key: str, value: object) -> list[str]:
     """``value`` as a list of this tenant's employees (duplicates dropped), or a 400."""
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise web.BadRequest(f"{key} must be a list of userids")
+        raise web.BadRequest("{key} must be a list of userids", key=key)
     known = set(
         texts(await who.scoped(Employee).filter(userid__in=value).values_list("userid", flat=True))
     )
     unknown = [v for v in value if v not in known]
     if unknown:
-        raise web.BadRequest("unknown employees: " + ", ".join(unknown[:20]))
+        raise web.BadRequest("unknown employees: {userids}", userids=", ".join(unknown[:20]))
     return list(dict.fromkeys(value))
 
 
