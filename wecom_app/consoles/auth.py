@@ -280,7 +280,9 @@ async def install_return(request: Request) -> Response:
     try:
         corp = await complete_install(web.services_of(request), auth_code, source="redirect")
     except InstallError as exc:
-        raise web.Unavailable("The installation did not complete: {reason}.", reason=str(exc)) from None
+        raise web.Unavailable(
+            "The installation did not complete: {reason}.", reason=str(exc)
+        ) from None
     except WeComError as exc:
         log.warning("install exchange failed: %s", exc)
         raise web.BadRequest(

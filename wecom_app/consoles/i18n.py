@@ -11,7 +11,7 @@ milliseconds, once per process) instead of shipping a ``.mo``: a clean
 ``pip install -e .`` (or a wheel, which carries the ``locale`` folder) works with
 nothing else run, and a compiled file can never be older than its source.
 
-Which language a request gets: the ``lang`` cookie (set by ``/console/lang/<code>``,
+Which language a request gets: the ``lang`` cookie (set by ``/console/lang?to=<code>``,
 the switch in every page's header), else the first of ``zh``/``en`` in
 ``Accept-Language``, else Chinese.
 """
@@ -27,7 +27,6 @@ from typing import Final
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
 
 LOCALE_DIR: Final = Path(__file__).resolve().parent / "locale"
 DOMAIN: Final = "messages"
@@ -38,8 +37,22 @@ DEFAULT: Final = CHINESE
 LANG_COOKIE: Final = "wecom_lang"
 HTML_LANG: Final = {CHINESE: "zh-Hans", ENGLISH: "en"}
 
+# What Babel extracts besides gettext's own names (``_``, ``ngettext``, ``N_``): the
+# first argument of every console error (``raise web.BadRequest("…")``). babel.cfg
+# names the files; tests/consoles/test_i18n_catalogue.py extracts with both.
+ERROR_KEYWORDS: Final = (
+    "WebError",
+    "BadRequest",
+    "Unauthorized",
+    "Forbidden",
+    "CsrfFailed",
+    "NoRole",
+    "Unavailable",
+    "NotFound",
+)
 
-def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark only"
+
+def N_(message: str) -> str:
     """Mark ``message`` for extraction; it is translated where it is shown."""
     return message
 
@@ -95,18 +108,3 @@ def translate(language: str, message: str, params: dict[str, object] | None = No
         except (KeyError, IndexError, ValueError):
             text = message.format(**params)
     return text
-
-
-def choose_language(request: Request) -> Response:
-    """``GET /console/lang/<code>?next=…``: remember the choice in a cookie (a year)
-    and go back to the page it was made on (same-site paths only)."""
-    from wecom_app.consoles.render import safe_next
-
-    code = request.path_params.get("code", "")
-    target = safe_next(request.query_params.get("next"), "/console/")
-    response = RedirectResponse(target, status_code=303)
-    if code in LANGUAGES:
-        response.set_cookie(
-            LANG_COOKIE, code, max_age=365 * 86400, path="/", samesite="lax", httponly=True
-        )
-    return response

@@ -11,9 +11,9 @@ in and never come out.
 from __future__ import annotations
 
 from wecom_app.consoles import web
-from wecom_app.consoles.i18n import N_
 from wecom_app.consoles.admin import archive, home, inbox, roles, settings, setup, sync, tenant
 from wecom_app.consoles.admin.state import ADMIN, ANY_ROLE
+from wecom_app.consoles.i18n import N_
 
 web.NOTICES.update(
     {

@@ -10,9 +10,9 @@ session (``who.corp``), never from the URL or a form.
 from __future__ import annotations
 
 from wecom_app.consoles import web
-from wecom_app.consoles.i18n import N_
 from wecom_app.consoles.compliance import alerts, audit, context, holds, search
 from wecom_app.consoles.compliance.common import COMPLIANCE, PREFIX
+from wecom_app.consoles.i18n import N_
 
 web.NOTICES.update(
     {
