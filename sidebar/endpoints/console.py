@@ -26,7 +26,7 @@ from starlette.routing import BaseRoute
 
 from sidebar import replies, tenant, verify_files
 from sidebar.site import CONSOLE_TEMPLATE_DIR, Site, sidebar_of
-from wecom_app.consoles import web
+from wecom_app.consoles import audit_trail, web
 from wecom_app.consoles.i18n import N_
 from wecom_app.consoles.web import Principal
 from wecom_app.protocol.digits import is_digits
@@ -148,6 +148,8 @@ async def save_settings(request: Request, who: Principal) -> Response:
     except tenant.SettingsError as exc:
         raise web.BadRequest(str(exc)) from None
     await service.tenant_settings.save(who.corp.id, updated)
+    detail = {"successor_view": data["successor_view"], "refresh_minutes": data["refresh_minutes"]}
+    await audit_trail.privilege_change(who, audit_trail.SIDEBAR_SETTINGS, detail)
     return web.redirect(PAGE, notice="sidebar_saved")
 
 

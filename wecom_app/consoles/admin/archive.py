@@ -10,7 +10,7 @@ from starlette.routing import BaseRoute
 
 from wecom_app.archive import keys as archive_keys
 from wecom_app.archive.runtime import runtime_for
-from wecom_app.consoles import web
+from wecom_app.consoles import audit_trail, web
 from wecom_app.consoles.admin import forms
 from wecom_app.consoles.admin.state import ADMIN, archive_view
 from wecom_app.consoles.web import Principal
@@ -52,6 +52,7 @@ async def archive_settings_save(request: Request, who: Principal) -> Response:
     row = await who.scoped(ArchiveSettings).first()
     if row is None:
         row = ArchiveSettings(corp=who.corp)
+    before = (row.enabled, row.retention_days)
     if secret:
         row.secret_sealed = web.services_of(request).secrets.seal(
             secret, archive_keys.SECRET_PURPOSE
@@ -61,8 +62,22 @@ async def archive_settings_save(request: Request, who: Principal) -> Response:
     if row.enabled and not row.secret_sealed:
         return await archive_error(request, who, "Set the archive secret before enabling.")
     await row.save()
+    await audit_archive_settings(who, row, before, secret_changed=bool(secret))
     log.info("console: %s saved archive settings of %s", who.userid, who.corp_id)
     return web.redirect("/console/archive", notice="archive_saved")
+
+
+async def audit_archive_settings(
+    who: Principal, row: ArchiveSettings, before: tuple[bool, int], *, secret_changed: bool
+) -> None:
+    """The archive settings change, and a retention change as its own entry."""
+    enabled, retention_days = before
+    detail = {"enabled": row.enabled, "retention_days": row.retention_days}
+    detail |= {"secret_changed": secret_changed, "was_enabled": enabled}
+    await audit_trail.privilege_change(who, audit_trail.ARCHIVE_SETTINGS, detail)
+    if retention_days != row.retention_days:
+        change = {"from_days": retention_days, "to_days": row.retention_days}
+        await audit_trail.privilege_change(who, audit_trail.RETENTION, change)
 
 
 async def archive_key_upload(request: Request, who: Principal) -> Response:
@@ -93,6 +108,8 @@ async def archive_key_upload(request: Request, who: Principal) -> Response:
         "console: %s stored archive key version %s of %s (sha256 %s)",
         *(who.userid, info.version, who.corp_id, info.fingerprint[:16]),
     )
+    detail = {"version": info.version, "sha256": info.fingerprint}
+    await audit_trail.privilege_change(who, audit_trail.KEY_UPLOAD, detail)
     runtime_for(services).request_retry(who.corp)  # parked messages decode now
     return web.redirect("/console/archive", notice="key_saved")
 

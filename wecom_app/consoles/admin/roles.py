@@ -14,7 +14,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from wecom_app import roles as role_rules
-from wecom_app.consoles import web
+from wecom_app.consoles import audit_trail, web
 from wecom_app.consoles.admin import forms
 from wecom_app.consoles.admin.state import ADMIN, roles_view
 from wecom_app.consoles.web import Principal
@@ -114,12 +114,14 @@ async def role_grant(request: Request, who: Principal) -> Response:
         existing.scope = scope
         existing.granted_by = who.userid
         await existing.save()
-        notice = "role_updated"
+        notice, action = "role_updated", audit_trail.ROLE_SCOPE
     else:
         await ConsoleRole.create(
             corp=who.corp, userid=userid, role=role, scope=scope, granted_by=who.userid
         )
-        notice = "role_granted"
+        notice, action = "role_granted", audit_trail.ROLE_GRANT
+    detail = {"userid": userid, "role": role, "scope": scope}
+    await audit_trail.privilege_change(who, action, detail)
     log.info("console: %s granted %s to %s in %s", who.userid, role, userid, who.corp_id)
     return web.redirect("/console/roles", notice=notice)
 
@@ -133,6 +135,8 @@ async def role_revoke(request: Request, who: Principal) -> Response:
     if role is None or role.role not in role_rules.GRANTABLE_ROLES:
         raise web.NotFound("No such role in this organisation.")
     await role.delete()
+    detail = {"userid": role.userid, "role": role.role, "scope": role.scope, "role_id": role.id}
+    await audit_trail.privilege_change(who, audit_trail.ROLE_REVOKE, detail)
     log.info("console: %s revoked %s of %s in %s", who.userid, role.role, role.userid, who.corp_id)
     return web.redirect("/console/roles", notice="role_revoked")
 

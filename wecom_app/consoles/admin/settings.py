@@ -14,7 +14,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from wecom_app.config import SelfBuiltApp
-from wecom_app.consoles import web
+from wecom_app.consoles import audit_trail, web
 from wecom_app.consoles.admin import forms
 from wecom_app.consoles.admin.state import ADMIN, tenant_view
 from wecom_app.consoles.web import Principal
@@ -103,6 +103,8 @@ async def settings_save(request: Request, who: Principal) -> Response:
         )
     except InstallError as exc:
         return settings_error(request, corp, agent_id, str(exc))
+    detail = {"agent_id": agent_id, "secret_changed": verify}
+    await audit_trail.privilege_change(who, audit_trail.APP_SETTINGS, detail)
     log.info("console: %s updated the self-built app settings of %s", who.userid, who.corp_id)
     return web.redirect("/console/settings", notice="app_saved")
 

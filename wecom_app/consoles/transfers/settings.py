@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from wecom_app.consoles import web
+from wecom_app.consoles import audit_trail, web
 from wecom_app.consoles.transfers import inputs
 from wecom_app.consoles.transfers.shared import ADMIN, API
 from wecom_app.store.models import Employee
@@ -65,7 +65,10 @@ async def put_settings(request: Request, who: web.Principal) -> Response:
     if "transfer_success_msg" in body:
         row.transfer_success_msg = inputs.text(body, "transfer_success_msg")
     await row.save()
-    return web.json_response(settings_json(row))
+    shown = settings_json(row)
+    changed = {"fields": sorted(k for k in body if k in shown), "settings": shown}
+    await audit_trail.privilege_change(who, audit_trail.TRANSFER_SETTINGS, changed)
+    return web.json_response(shown)
 
 
 async def _known_userids(who: web.Principal, key: str, value: object) -> list[str]:
