@@ -22,6 +22,7 @@ def extracted() -> dict[str, tuple[str, int]]:
         method_map, options_map = parse_mapping_cfg(config, "babel.cfg")  # type: ignore[no-untyped-call]
     keywords = dict(DEFAULT_KEYWORDS)
     keywords.update(dict.fromkeys(i18n.ERROR_KEYWORDS))
+    keywords.update(i18n.MESSAGE_KEYWORDS)
     found: dict[str, tuple[str, int]] = {}
     for filename, line, message, _comments, _context in extract_from_dir(
         str(ROOT), method_map, options_map, keywords=keywords
@@ -52,6 +53,8 @@ def test_babel_finds_the_templates_and_the_marked_python_texts() -> None:
     assert "Role granted." in found  # a notice (N_)
     assert "no such plan" in found  # an error raised in a handler
     assert "unknown employees: {userids}" in found  # one with a placeholder
+    assert "Not in this organisation: {ids}." in found  # a refused role grant
+    assert "The private key was not stored: {reason}." in found  # archive_error(…)
 
 
 def test_every_extracted_message_has_a_chinese_translation() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 
 from wecom_app.consoles import i18n
+from wecom_app.services import Services
 
 
 def test_the_language_comes_from_the_cookie_then_accept_language() -> None:
@@ -67,3 +68,18 @@ async def test_errors_raised_in_handlers_are_translated(client: httpx.AsyncClien
     assert refused.json()["message"] == "请登录以继续。"
     english = await client.get("/console/api/archive", headers={"Accept-Language": "en"})
     assert english.json()["message"] == "Sign in to continue."
+
+
+async def test_a_refused_form_says_why_in_the_reader_s_language(
+    services: Services, client: httpx.AsyncClient
+) -> None:
+    from tests.consoles.test_privilege_audit import signed_in_admin
+
+    _corp, csrf = await signed_in_admin(services, client)
+    del client.headers["Accept-Language"]
+    form = {"csrf_token": csrf, "userid": "lihua", "role": "manager", "scope_userids": "ghost"}
+    refused = await client.post("/console/roles", data=form)
+    assert refused.status_code == 400
+    assert "不在本企业中：ghost。" in refused.text
+    english = await client.post("/console/roles", data=form, headers={"Accept-Language": "en"})
+    assert "Not in this organisation: ghost." in english.text

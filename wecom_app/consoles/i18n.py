@@ -49,7 +49,10 @@ ERROR_KEYWORDS: Final = (
     "NoRole",
     "Unavailable",
     "NotFound",
+    "RefusedGrant",
 )
+# Functions whose third argument is a message shown on the page (``archive_error``).
+MESSAGE_KEYWORDS: Final = {"archive_error": (3,)}
 
 
 def N_(message: str) -> str:
@@ -97,6 +100,11 @@ def language_of(request: Request) -> str:
     if chosen in LANGUAGES:
         return chosen
     return _from_header(request.headers.get("accept-language", "")) or DEFAULT
+
+
+def translated(request: Request, message: str, **params: object) -> str:
+    """``message`` in the language of ``request`` (for texts built in a handler)."""
+    return translate(language_of(request), message, params)
 
 
 def translate(language: str, message: str, params: dict[str, object] | None = None) -> str:

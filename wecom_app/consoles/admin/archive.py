@@ -10,7 +10,7 @@ from starlette.routing import BaseRoute
 
 from wecom_app.archive import keys as archive_keys
 from wecom_app.archive.runtime import runtime_for
-from wecom_app.consoles import audit_trail, web
+from wecom_app.consoles import audit_trail, i18n, web
 from wecom_app.consoles.admin import forms
 from wecom_app.consoles.admin.state import ADMIN, archive_view
 from wecom_app.consoles.web import Principal
@@ -31,12 +31,15 @@ async def archive_api(request: Request, who: Principal) -> Response:
     return web.json_response(await archive_view(who))
 
 
-async def archive_error(request: Request, who: Principal, message: str) -> Response:
-    """The archive page again, saying what was wrong with the form (400)."""
+async def archive_error(
+    request: Request, who: Principal, message: str, **params: object
+) -> Response:
+    """The archive page again, saying what was wrong with the form (400); ``message``
+    is an English msgid (Babel extracts it), ``params`` fill its placeholders."""
     return web.render(
         request,
         "archive.html",
-        {"archive": await archive_view(who), "error": message},
+        {"archive": await archive_view(who), "error": i18n.translated(request, message, **params)},
         status_code=400,
     )
 
@@ -47,7 +50,10 @@ async def archive_settings_save(request: Request, who: Principal) -> Response:
     retention = forms.text(form, "retention_days", 8) or "0"
     if not is_digits(retention) or int(retention) > MAX_RETENTION_DAYS:
         return await archive_error(
-            request, who, f"Retention is a number of days, 0 (forever) to {MAX_RETENTION_DAYS}."
+            request,
+            who,
+            "Retention is a number of days, 0 (forever) to {most}.",
+            most=MAX_RETENTION_DAYS,
         )
     row = await who.scoped(ArchiveSettings).first()
     if row is None:
@@ -99,10 +105,15 @@ async def archive_key_upload(request: Request, who: Principal) -> Response:
             replace=forms.text(form, "replace") in ("1", "on"),
         )
     except PrivateKeyError as exc:
-        return await archive_error(request, who, f"The private key was not stored: {exc}.")
+        return await archive_error(
+            request, who, "The private key was not stored: {reason}.", reason=str(exc)
+        )
     except archive_keys.KeyConflict as exc:
         return await archive_error(
-            request, who, f"{exc}: tick “replace” to store the new key for this version."
+            request,
+            who,
+            "{reason}: tick “replace” to store the new key for this version.",
+            reason=str(exc),
         )
     log.info(
         "console: %s stored archive key version %s of %s (sha256 %s)",

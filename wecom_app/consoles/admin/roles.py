@@ -14,7 +14,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from wecom_app import roles as role_rules
-from wecom_app.consoles import audit_trail, web
+from wecom_app.consoles import audit_trail, i18n, web
 from wecom_app.consoles.admin import forms
 from wecom_app.consoles.admin.state import ADMIN, roles_view
 from wecom_app.consoles.web import Principal
@@ -26,7 +26,13 @@ log = logging.getLogger(__name__)
 
 
 class RefusedGrant(Exception):
-    """A grant the form asked for that cannot be made (the message says why)."""
+    """A grant the form asked for that cannot be made (the message says why: an
+    English msgid with ``{name}`` placeholders filled from ``params``)."""
+
+    def __init__(self, message: str, **params: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.params = params
 
 
 async def show_roles(
@@ -85,7 +91,7 @@ async def manager_scope(who: Principal, form: FormData) -> dict[str, list[str]]:
         u for u in userids if u not in known_users
     ]
     if unknown:
-        raise RefusedGrant(f"Not in this organisation: {', '.join(unknown[:10])}.")
+        raise RefusedGrant("Not in this organisation: {ids}.", ids=", ".join(unknown[:10]))
     if not departments and not userids:
         raise RefusedGrant("A manager needs a scope: departments and/or members.")
     return {"departments": departments, "userids": userids}
@@ -108,7 +114,8 @@ async def role_grant(request: Request, who: Principal) -> Response:
     try:
         userid, role, scope = await checked_grant(who, await request.form())
     except RefusedGrant as refused:
-        return await show_roles(request, who, str(refused), 400)
+        error = i18n.translated(request, refused.message, **refused.params)
+        return await show_roles(request, who, error, 400)
     existing = await who.scoped(ConsoleRole).filter(userid=userid, role=role).first()
     if existing is not None:
         existing.scope = scope
