@@ -35,6 +35,13 @@ class RefusedGrant(Exception):
         self.params = params
 
 
+async def people_names(who: Principal) -> dict[str, str]:
+    """userid → name of everyone in the tenant's directory (leavers too: a grant may
+    name someone who has gone)."""
+    rows = await who.scoped(Employee).values_list("userid", "name")
+    return {str(userid): str(name) for userid, name in rows}
+
+
 async def show_roles(
     request: Request, who: Principal, error: str = "", status_code: int = 200
 ) -> Response:
@@ -47,6 +54,8 @@ async def show_roles(
             "roles": await roles_view(web.services_of(request), who),
             "employees": employees,
             "departments": departments,
+            "people": await people_names(who),
+            "dept_names": {str(d.dept_id): d.name for d in departments},
             "grantable": role_rules.GRANTABLE_ROLES,
             "error": error,
         },

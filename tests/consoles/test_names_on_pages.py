@@ -1,0 +1,44 @@
+"""The roles page shows people and departments by name, the id secondary."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+
+from tests.consoles.test_privilege_audit import signed_in_admin
+from wecom_app.services import Services
+from wecom_app.store.directory import Department
+from wecom_app.store.models import Employee
+
+
+async def test_roles_show_members_departments_and_granters_by_name(
+    services: Services, client: httpx.AsyncClient
+) -> None:
+    corp, csrf = await signed_in_admin(services, client)
+    await Department.create(corp=corp, dept_id=7, name="华东销售部")
+    await Department.create(corp=corp, dept_id=8, name="")  # WeCom gave no name
+    await Employee.create(corp=corp, userid="wangwu", name="王五", status="active")
+    await Employee.create(corp=corp, userid="noname", name="", status="active")
+    form = {
+        "csrf_token": csrf,
+        "userid": "lihua",
+        "role": "manager",
+        "departments": ["7", "8"],
+        "scope_userids": "wangwu,noname",
+    }
+    assert (await client.post("/console/roles", data=form)).status_code == 303
+
+    page = (await client.get("/console/roles")).text
+    row = next(r for r in page.split("<tr>") if "manager" in r and "lihua" in r)
+    assert '<span class="name">李华</span> <span class="muted id">lihua</span>' in row
+    assert '<span class="name">华东销售部</span> <span class="muted id">7</span>' in row
+    assert '<span class="id">8</span>' in row  # no name: the id once, not "8 (8)"
+    assert '<span class="name">王五</span>' in row
+    assert '<span class="id">noname</span>' in row
+    assert '<span class="name">老板</span> <span class="muted id">boss</span>' in row
+    options = re.findall(r"<option value=\"[^\"]*\">([^<]*)</option>", page)
+    assert "华东销售部 (7)" in options
+    assert "8" in options
+    assert "8 (8)" not in options
+    assert "noname (noname)" not in options
