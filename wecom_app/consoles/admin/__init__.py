@@ -11,7 +11,17 @@ in and never come out.
 from __future__ import annotations
 
 from wecom_app.consoles import web
-from wecom_app.consoles.admin import archive, home, inbox, roles, settings, setup, sync, tenant
+from wecom_app.consoles.admin import (
+    archive,
+    home,
+    inbox,
+    people,
+    roles,
+    settings,
+    setup,
+    sync,
+    tenant,
+)
 from wecom_app.consoles.admin.state import ADMIN, ANY_ROLE
 from wecom_app.consoles.i18n import N_
 
@@ -43,4 +53,4 @@ for _label, _path, _roles in (
     web.add_nav(_label, _path, _roles)
 
 # The admin console's pages, in the order their routes are mounted.
-PAGES = (home, tenant, settings, sync, inbox, archive, roles, setup)
+PAGES = (home, tenant, settings, sync, inbox, archive, roles, setup, people)
