@@ -29,27 +29,36 @@ def hit(ident: object, name: str) -> dict[str, str]:
     return {"id": ident, "name": name, "label": label}
 
 
+async def employees(who: Principal, q: str) -> list[Any]:
+    match = Q(userid__icontains=q) | Q(name__icontains=q)
+    query = who.scoped(Employee).filter(match).exclude(status="resigned")
+    return list(await query.order_by("userid").limit(LIMIT).values_list("userid", "name"))
+
+
+async def departments(who: Principal, q: str) -> list[Any]:
+    match = Q(name__icontains=q) | (Q(dept_id=int(q)) if q.isdigit() and len(q) < 16 else Q())
+    query = who.scoped(Department).filter(match)
+    return list(await query.order_by("dept_id").limit(LIMIT).values_list("dept_id", "name"))
+
+
+async def customers(who: Principal, q: str) -> list[Any]:
+    match = Q(external_userid__icontains=q) | Q(name__icontains=q)
+    query = who.scoped(Customer).filter(match)
+    return list(await query.order_by("name").limit(LIMIT).values_list("external_userid", "name"))
+
+
+SEARCHES = {"employee": employees, "department": departments, "customer": customers}
+
+
 async def search(who: Principal, kind: str, q: str) -> list[dict[str, str]]:
-    rows: list[Any]
-    if kind == "employee":
-        match = Q(userid__icontains=q) | Q(name__icontains=q)
-        query = who.scoped(Employee).filter(match).exclude(status="resigned")
-        rows = await query.order_by("userid").limit(LIMIT).values_list("userid", "name")
-    elif kind == "department":
-        match = Q(name__icontains=q) | (Q(dept_id=int(q)) if q.isdigit() and len(q) < 16 else Q())
-        query = who.scoped(Department).filter(match)
-        rows = await query.order_by("dept_id").limit(LIMIT).values_list("dept_id", "name")
-    else:
-        match = Q(external_userid__icontains=q) | Q(name__icontains=q)
-        query = who.scoped(Customer).filter(match)
-        rows = await query.order_by("name").limit(LIMIT).values_list("external_userid", "name")
+    rows = await SEARCHES[kind](who, q)
     return [hit(ident, str(name or "")) for ident, name in rows]
 
 
 async def people_api(request: Request, who: Principal) -> Response:
     kind = request.query_params.get("kind", "employee")
     q = request.query_params.get("q", "").strip()
-    if kind not in ("employee", "department", "customer"):
+    if kind not in SEARCHES:
         raise web.BadRequest("kind is employee, department or customer")
     if len(q) > MAX_QUERY:
         raise web.BadRequest("the search is at most {limit} characters", limit=MAX_QUERY)
