@@ -86,13 +86,21 @@ async def audit_archive_settings(
         await audit_trail.privilege_change(who, audit_trail.RETENTION, change)
 
 
+async def key_stored(who: Principal, info: archive_keys.KeyInfo) -> None:
+    log.info(
+        "console: %s stored archive key version %s of %s (sha256 %s)",
+        *(who.userid, info.version, who.corp_id, info.fingerprint[:16]),
+    )
+    detail = {"version": info.version, "sha256": info.fingerprint}
+    await audit_trail.privilege_change(who, audit_trail.KEY_UPLOAD, detail)
+
+
 async def archive_key_upload(request: Request, who: Principal) -> Response:
     form = await request.form()
     version = forms.text(form, "version", 10)
     if not is_digits(version):
-        return await archive_error(
-            request, who, "The version is WeCom's publickey_ver, a whole number."
-        )
+        message = i18n.N_("The version is WeCom's publickey_ver, a whole number.")
+        return await archive_error(request, who, message)
     password = forms.text(form, "password", 1024)
     services = web.services_of(request)
     try:
@@ -105,22 +113,12 @@ async def archive_key_upload(request: Request, who: Principal) -> Response:
             replace=forms.text(form, "replace") in ("1", "on"),
         )
     except PrivateKeyError as exc:
-        return await archive_error(
-            request, who, "The private key was not stored: {reason}.", reason=str(exc)
-        )
+        message = i18n.N_("The private key was not stored: {reason}.")
+        return await archive_error(request, who, message, reason=str(exc))
     except archive_keys.KeyConflict as exc:
-        return await archive_error(
-            request,
-            who,
-            "{reason}: tick “replace” to store the new key for this version.",
-            reason=str(exc),
-        )
-    log.info(
-        "console: %s stored archive key version %s of %s (sha256 %s)",
-        *(who.userid, info.version, who.corp_id, info.fingerprint[:16]),
-    )
-    detail = {"version": info.version, "sha256": info.fingerprint}
-    await audit_trail.privilege_change(who, audit_trail.KEY_UPLOAD, detail)
+        message = i18n.N_("{reason}: tick “replace” to store the new key for this version.")
+        return await archive_error(request, who, message, reason=str(exc))
+    await key_stored(who, info)
     runtime_for(services).request_retry(who.corp)  # parked messages decode now
     return web.redirect("/console/archive", notice="key_saved")
 
