@@ -117,3 +117,14 @@ async def test_transfer_settings_changes_are_audited(
     assert [e.action for e in entries] == ["transfer_settings_change"]
     assert entries[0].detail_dict()["fields"] == ["auto_draft"]
     assert entries[0].actor == "boss"
+
+
+async def test_the_audit_page_names_who_did_it(
+    services: Services, client: httpx.AsyncClient
+) -> None:
+    _corp, csrf = await signed_in_admin(services, client)
+    form = {"csrf_token": csrf, "userid": "lihua", "role": "compliance"}
+    assert (await client.post("/console/roles", data=form)).status_code == 303
+    page = (await client.get("/console/compliance/audit")).text
+    assert '<span class="name">老板</span> <span class="muted id">boss</span>' in page
+    assert "role_grant" in page
