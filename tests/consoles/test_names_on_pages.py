@@ -10,6 +10,7 @@ from tests.consoles.test_privilege_audit import signed_in_admin
 from wecom_app.services import Services
 from wecom_app.store.directory import Department
 from wecom_app.store.models import Employee
+from wecom_app.store.transfer import TransferPlan
 
 
 async def test_roles_show_members_departments_and_granters_by_name(
@@ -42,3 +43,23 @@ async def test_roles_show_members_departments_and_granters_by_name(
     assert "8" in options
     assert "8 (8)" not in options
     assert "noname (noname)" not in options
+
+
+async def test_transfer_pages_name_the_employee_handed_over(
+    services: Services, client: httpx.AsyncClient
+) -> None:
+    corp, _csrf = await signed_in_admin(services, client)
+    await Employee.create(corp=corp, userid="zhaoliu", name="赵六", status="resigned")
+    plan = await TransferPlan.create(
+        corp=corp,
+        handover_userid="zhaoliu",
+        mode="resigned",
+        strategy="least_loaded",
+        created_at=services.clock(),
+        updated_at=services.clock(),
+    )
+    index = (await client.get("/console/transfers")).text
+    assert '<span class="name">赵六</span> <span class="muted id">zhaoliu</span>' in index
+    shown = await client.get(f"/console/transfers/{plan.id}")
+    assert shown.status_code == 200
+    assert "赵六 (zhaoliu)</h1>" in shown.text

@@ -23,6 +23,13 @@ MAX_QUERY = 64
 LIMIT = 20
 
 
+async def names_of(who: Principal) -> dict[str, str]:
+    """userid → name of everyone in the tenant's directory (leavers too: plans, grants
+    and the audit log name people who have gone)."""
+    rows = await who.scoped(Employee).values_list("userid", "name")
+    return {str(userid): str(name) for userid, name in rows}
+
+
 def hit(ident: object, name: str) -> dict[str, str]:
     ident = str(ident)
     label = f"{name} ({ident})" if name and name != ident else ident

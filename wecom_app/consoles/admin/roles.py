@@ -16,6 +16,7 @@ from starlette.routing import BaseRoute
 from wecom_app import roles as role_rules
 from wecom_app.consoles import audit_trail, i18n, web
 from wecom_app.consoles.admin import forms
+from wecom_app.consoles.admin.people import names_of
 from wecom_app.consoles.admin.state import ADMIN, roles_view
 from wecom_app.consoles.web import Principal
 from wecom_app.protocol.digits import INT32_MAX, is_digits, parse_id
@@ -35,13 +36,6 @@ class RefusedGrant(Exception):
         self.params = params
 
 
-async def people_names(who: Principal) -> dict[str, str]:
-    """userid → name of everyone in the tenant's directory (leavers too: a grant may
-    name someone who has gone)."""
-    rows = await who.scoped(Employee).values_list("userid", "name")
-    return {str(userid): str(name) for userid, name in rows}
-
-
 async def show_roles(
     request: Request, who: Principal, error: str = "", status_code: int = 200
 ) -> Response:
@@ -54,7 +48,7 @@ async def show_roles(
             "roles": await roles_view(web.services_of(request), who),
             "employees": employees,
             "departments": departments,
-            "people": await people_names(who),
+            "people": await names_of(who),
             "dept_names": {str(d.dept_id): d.name for d in departments},
             "grantable": role_rules.GRANTABLE_ROLES,
             "error": error,
