@@ -63,3 +63,31 @@ async def test_transfer_pages_name_the_employee_handed_over(
     shown = await client.get(f"/console/transfers/{plan.id}")
     assert shown.status_code == 200
     assert "赵六 (zhaoliu)</h1>" in shown.text
+
+
+def test_a_search_hit_names_the_customer_and_the_group_with_their_ids() -> None:
+    from types import SimpleNamespace
+
+    from wecom_app.consoles import render
+
+    def shown(**fields: object) -> str:
+        base: dict[str, object] = {
+            "id": 1, "hit": True, "recalled": False, "time_text": "2026-12-08 10:00",
+            "sender": "lihua", "roomid": "", "external_userid": "", "direction": "out",
+            "msgtype": "text", "status": "ok", "recalled_by": "", "html": "你好",
+            "media": None, "conversation": "c",
+        }  # fmt: skip
+        m = SimpleNamespace(**(base | fields))
+        source = '{% from "compliance/_message.html" import message %}{{ message(m, names) }}'
+        template = render.templates().from_string(source)
+        names = {"lihua": "李华", "wmCUSTOMER000001": "王女士", "wrROOM0001": "售后群"}
+        return template.render(m=m, names=names, lang="zh_Hans")
+
+    with_customer = shown(external_userid="wmCUSTOMER000001")
+    assert '<span class="name">王女士</span> <span class="muted id">wmCUSTOMER000001</span>' in (
+        with_customer
+    )
+    in_group = shown(roomid="wrROOM0001")
+    assert '<span class="name">售后群</span> <span class="muted id">wrROOM0001</span>' in in_group
+    unknown = shown(external_userid="wmNONAME00000001")
+    assert '<span class="id">wmNONAME00000001</span>' in unknown
