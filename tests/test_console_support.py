@@ -145,11 +145,14 @@ class ConsoleWorld:
         return [e.userid for e in org.active_employees() if e.userid not in skip]
 
     @asynccontextmanager
-    async def browser(self, user_agent: str = "") -> AsyncIterator[Browser]:
+    async def browser(self, user_agent: str = "", language: str = "en") -> AsyncIterator[Browser]:
+        """A browser on the app; it asks for English pages (``Accept-Language``) since
+        the console tests check English texts, unless ``language`` says otherwise."""
         transport = httpx.ASGITransport(app=self.app)
         wecom_transport = httpx.ASGITransport(app=create_simulator_app(self.sim))
+        headers = {"Accept-Language": language} if language else {}
         async with (
-            httpx.AsyncClient(transport=transport, base_url=APP) as app_client,
+            httpx.AsyncClient(transport=transport, base_url=APP, headers=headers) as app_client,
             httpx.AsyncClient(transport=wecom_transport, base_url=WECOM) as wecom_client,
         ):
             browser = Browser(app_client, wecom_client)

@@ -211,7 +211,7 @@ async def test_settings_and_the_pages(env: TransferEnv) -> None:
 
         page = await boss.get("/console/transfers")
         assert page.status_code == 200
-        assert "Customer transfers" in page.text
+        assert "客户转接" in page.text  # the console speaks Chinese by default
         made = await boss.post(
             "/console/transfers/plans",
             data={
@@ -224,7 +224,7 @@ async def test_settings_and_the_pages(env: TransferEnv) -> None:
         assert made.status_code == 303
         plan_page = await boss.get(made.headers["location"])
         assert plan_page.status_code == 200
-        assert "Submit to WeCom" in plan_page.text
+        assert "提交到企业微信" in plan_page.text
         plan = await TransferPlan.get(handover_userid=leaver)
         submitted = await boss.post(
             f"/console/transfers/{plan.id}/submit",

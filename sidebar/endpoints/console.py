@@ -26,7 +26,8 @@ from starlette.routing import BaseRoute
 
 from sidebar import replies, tenant, verify_files
 from sidebar.site import CONSOLE_TEMPLATE_DIR, Site, sidebar_of
-from wecom_app.consoles import web
+from wecom_app.consoles import audit_trail, web
+from wecom_app.consoles.i18n import N_
 from wecom_app.consoles.web import Principal
 from wecom_app.protocol.digits import is_digits
 from wecom_app.store.sidebar import QuickReply
@@ -35,15 +36,15 @@ ADMIN = ("admin",)
 PAGE = "/console/sidebar"
 
 web.add_template_dir(CONSOLE_TEMPLATE_DIR)
-web.add_nav("Sidebar", PAGE, ADMIN)
+web.add_nav(N_("Sidebar"), PAGE, ADMIN)
 web.NOTICES.update(
     {
-        "sidebar_saved": "Sidebar settings saved.",
-        "reply_added": "Quick reply added for everyone.",
-        "reply_saved": "Quick reply saved.",
-        "reply_deleted": "Quick reply deleted.",
-        "verify_uploaded": "Verification file uploaded: WeCom can check the domain now.",
-        "verify_deleted": "Verification file removed.",
+        "sidebar_saved": N_("Sidebar settings saved."),
+        "reply_added": N_("Quick reply added for everyone."),
+        "reply_saved": N_("Quick reply saved."),
+        "reply_deleted": N_("Quick reply deleted."),
+        "verify_uploaded": N_("Verification file uploaded: WeCom can check the domain now."),
+        "verify_deleted": N_("Verification file removed."),
     }
 )
 
@@ -147,6 +148,8 @@ async def save_settings(request: Request, who: Principal) -> Response:
     except tenant.SettingsError as exc:
         raise web.BadRequest(str(exc)) from None
     await service.tenant_settings.save(who.corp.id, updated)
+    detail = {"successor_view": data["successor_view"], "refresh_minutes": data["refresh_minutes"]}
+    await audit_trail.privilege_change(request, who, audit_trail.SIDEBAR_SETTINGS, detail)
     return web.redirect(PAGE, notice="sidebar_saved")
 
 

@@ -15,7 +15,7 @@ TIMEOUT_MS = 15_000
 
 
 def sign_in_to_console(live: Live, browser: Any) -> tuple[Any, Any]:
-    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    context = browser.new_context(viewport={"width": 1100, "height": 900}, locale="en-US")
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     page.goto(f"{live.app_url}/console/login")

@@ -24,6 +24,7 @@ def routes(services: Services) -> list[BaseRoute]:
     use_bounded_ids()  # the :int and :bigint ids in the paths below
     site = web.console(services)
     collected: list[BaseRoute] = [*auth.routes(site), web.static_mount()]
+    collected.append(Route("/console/lang", _choose_language))
     for page in (*admin.PAGES, *compliance.PAGES):
         collected.extend(page.routes(site))
     collected.extend(transfers.routes(services))
@@ -34,6 +35,22 @@ def routes(services: Services) -> list[BaseRoute]:
         Route("/compliance/", _to_compliance_console),
     ]
     return collected
+
+
+async def _choose_language(request: Request) -> Response:
+    """``GET /console/lang?to=<code>&next=…``: remember the language in a cookie (a
+    year) and go back to the page it was chosen on (same-site paths only)."""
+    from wecom_app.consoles import i18n
+    from wecom_app.consoles.render import safe_next
+
+    target = safe_next(request.query_params.get("next"), "/console/")
+    response = RedirectResponse(target, status_code=303)
+    code = request.query_params.get("to", "")
+    if code in i18n.LANGUAGES:
+        response.set_cookie(
+            i18n.LANG_COOKIE, code, max_age=365 * 86400, path="/", samesite="lax", httponly=True
+        )
+    return response
 
 
 async def _to_compliance_console(request: Request) -> Response:

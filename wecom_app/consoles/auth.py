@@ -36,6 +36,7 @@ from starlette.routing import BaseRoute
 from wecom_app import roles, signin_guard
 from wecom_app.config import DEFAULT_API_BASE, Settings
 from wecom_app.consoles import web
+from wecom_app.consoles.i18n import N_
 from wecom_app.install.errors import InstallError
 from wecom_app.install.suite import complete_install, install_link
 from wecom_app.store.models import Corp
@@ -78,7 +79,7 @@ async def _throttle(request: Request, step: str, tenant: str) -> None:
         raise web.TooMany("Too many sign-in attempts; wait a minute and try again.")
 
 
-web.NOTICES.update({"installed": "The app is installed. Sign in to continue."})
+web.NOTICES.update({"installed": N_("The app is installed. Sign in to continue.")})
 
 
 @dataclass(frozen=True)
@@ -313,7 +314,9 @@ async def install_return(request: Request) -> Response:
     try:
         corp = await complete_install(web.services_of(request), auth_code, source="redirect")
     except InstallError as exc:
-        raise web.Unavailable(f"The installation did not complete: {exc}.") from None
+        raise web.Unavailable(
+            "The installation did not complete: {reason}.", reason=str(exc)
+        ) from None
     except WeComError as exc:
         log.warning("install exchange failed: %s", exc)
         raise web.BadRequest(
@@ -364,5 +367,7 @@ async def identify(services: Services, app: str, code: str) -> tuple[str, str]:
         raise web.Forbidden("This organisation cannot use the app (uninstalled?).") from None
     except WeComError as exc:
         log.warning("sign-in code exchange failed: %s", exc)
-        raise web.Unavailable(f"WeCom could not confirm who you are ({exc.explanation}).") from None
+        raise web.Unavailable(
+            "WeCom could not confirm who you are ({reason}).", reason=exc.explanation
+        ) from None
     raise web.BadRequest("Choose how to sign in.")

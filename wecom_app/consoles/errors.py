@@ -8,9 +8,13 @@ class WebError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str = "") -> None:
-        super().__init__(message)
+    def __init__(self, message: str = "", **params: object) -> None:
+        """``message`` is an English gettext msgid (Babel extracts it by the class
+        name); ``{name}`` placeholders are filled from ``params`` after translation,
+        in the language of the request that sees the error."""
+        super().__init__(message.format(**params) if params else message)
         self.message = message
+        self.params = params
 
 
 class BadRequest(WebError):

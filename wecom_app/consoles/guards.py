@@ -28,6 +28,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 from tortoise.exceptions import ValidationError
 
+from wecom_app.consoles import i18n
 from wecom_app.consoles.errors import (
     BadRequest,
     NoRole,
@@ -224,10 +225,9 @@ class Web(CookieSessions):
         return await endpoint(request, who)
 
     def _error(self, request: Request, error: WebError, api: bool) -> Response:
+        message = i18n.translate(i18n.language_of(request), error.message, error.params)
         if api:
-            return json_response(
-                {"error": error.code, "message": error.message}, status_code=error.status
-            )
+            return json_response({"error": error.code, "message": message}, error.status)
         if isinstance(error, Unauthorized) and request.method in SAFE_METHODS:
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(
@@ -237,7 +237,7 @@ class Web(CookieSessions):
         return render(
             request,
             template,
-            {"status": error.status, "code": error.code, "message": error.message},
+            {"status": error.status, "code": error.code, "message": message},
             status_code=error.status,
         )
 

@@ -21,6 +21,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
+from wecom_app.consoles import i18n
 from wecom_app.consoles.session import CSRF_FIELD
 
 if TYPE_CHECKING:
@@ -37,9 +38,10 @@ _env: jinja2.Environment | None = None
 
 # Messages shown after a redirect (``?notice=key``): fixed texts, so a crafted link
 # cannot put words on our page. Modules add their own keys at import time.
+# The texts are English msgids, translated when shown (``i18n.N_`` marks them).
 NOTICES: dict[str, str] = {
-    "saved": "Saved.",
-    "signed_out": "You are signed out.",
+    "saved": i18n.N_("Saved."),
+    "signed_out": i18n.N_("You are signed out."),
 }
 
 
@@ -64,9 +66,23 @@ def templates() -> jinja2.Environment:
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
+            extensions=["jinja2.ext.i18n"],
+        )
+        _env.install_gettext_callables(  # type: ignore[attr-defined]
+            gettext=_gettext, ngettext=_ngettext, newstyle=True
         )
         _env.globals["static"] = static_url
     return _env
+
+
+@jinja2.pass_context
+def _gettext(context: jinja2.runtime.Context, message: str) -> str:
+    return i18n.translations(context.get("lang", i18n.DEFAULT)).gettext(message)
+
+
+@jinja2.pass_context
+def _ngettext(context: jinja2.runtime.Context, singular: str, plural: str, n: int) -> str:
+    return i18n.translations(context.get("lang", i18n.DEFAULT)).ngettext(singular, plural, n)
 
 
 def static_url(path: str) -> str:
@@ -98,24 +114,33 @@ def render(
 ) -> HTMLResponse:
     """Render ``template`` with the page context every template may use:
     ``who`` (Principal or None), ``csrf_token``, ``csrf_field()``, ``nav``, ``notice``,
-    ``path``, ``static()``."""
+    ``path``, ``static()``, ``lang`` (the request's language, :mod:`.i18n`)."""
     who: Principal | None = getattr(request.state, "principal", None)
     session: Session | None = getattr(request.state, "session", None)
     token = session.csrf if session is not None else ""
     notice_key = request.query_params.get("notice", "")
+    lang = i18n.language_of(request)
     page: dict[str, Any] = {
+        "lang": lang,
+        "html_lang": i18n.HTML_LANG[lang],
         "request": request,
         "who": who,
         "csrf_token": token,
         "csrf_field": lambda: Markup('<input type="hidden" name="{}" value="{}">').format(
             CSRF_FIELD, token
         ),
-        "nav": [i for i in NAV if who is not None and (not i.roles or who.roles & set(i.roles))],
-        "notice": NOTICES.get(notice_key, ""),
+        "nav": [
+            NavItem(i18n.translate(lang, i.label), i.path, i.roles)
+            for i in NAV
+            if who is not None and (not i.roles or who.roles & set(i.roles))
+        ],
+        "notice": i18n.translate(lang, NOTICES.get(notice_key, "")),
         "path": request.url.path,
         "error": "",
     }
     page.update(context or {})
+    if isinstance(page["error"], str):
+        page["error"] = i18n.translate(lang, page["error"])
     body = templates().get_template(template).render(page)
     return HTMLResponse(body, status_code=status_code)
 

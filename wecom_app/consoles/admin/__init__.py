@@ -11,35 +11,46 @@ in and never come out.
 from __future__ import annotations
 
 from wecom_app.consoles import web
-from wecom_app.consoles.admin import archive, home, inbox, roles, settings, setup, sync, tenant
+from wecom_app.consoles.admin import (
+    archive,
+    home,
+    inbox,
+    people,
+    roles,
+    settings,
+    setup,
+    sync,
+    tenant,
+)
 from wecom_app.consoles.admin.state import ADMIN, ANY_ROLE
+from wecom_app.consoles.i18n import N_
 
 web.NOTICES.update(
     {
-        "sync_started": "Sync started.",
-        "sync_busy": "A sync is already under way.",
-        "replayed": "Events queued to be applied again.",
-        "nothing_replayed": "No event to replay.",
-        "role_granted": "Role granted.",
-        "role_updated": "Role scope updated.",
-        "role_revoked": "Role revoked.",
-        "key_saved": "Private key stored.",
-        "archive_saved": "Archive settings saved.",
-        "app_saved": "App settings saved.",
-        "reconnected": "WeCom accepts the credentials again.",
+        "sync_started": N_("Sync started."),
+        "sync_busy": N_("A sync is already under way."),
+        "replayed": N_("Events queued to be applied again."),
+        "nothing_replayed": N_("No event to replay."),
+        "role_granted": N_("Role granted."),
+        "role_updated": N_("Role scope updated."),
+        "role_revoked": N_("Role revoked."),
+        "key_saved": N_("Private key stored."),
+        "archive_saved": N_("Archive settings saved."),
+        "app_saved": N_("App settings saved."),
+        "reconnected": N_("WeCom accepts the credentials again."),
     }
 )
 
 for _label, _path, _roles in (
-    ("Overview", "/console/", ANY_ROLE),
-    ("Sync", "/console/sync", ADMIN),
-    ("Callbacks", "/console/inbox", ADMIN),
-    ("Archive", "/console/archive", ADMIN),
-    ("Roles", "/console/roles", ADMIN),
-    ("App settings", "/console/settings", ADMIN),
-    ("WeCom setup", "/console/setup", ADMIN),
+    (N_("Overview"), "/console/", ANY_ROLE),
+    (N_("Sync"), "/console/sync", ADMIN),
+    (N_("Callbacks"), "/console/inbox", ADMIN),
+    (N_("Archive"), "/console/archive", ADMIN),
+    (N_("Roles"), "/console/roles", ADMIN),
+    (N_("App settings"), "/console/settings", ADMIN),
+    (N_("WeCom setup"), "/console/setup", ADMIN),
 ):
     web.add_nav(_label, _path, _roles)
 
 # The admin console's pages, in the order their routes are mounted.
-PAGES = (home, tenant, settings, sync, inbox, archive, roles, setup)
+PAGES = (home, tenant, settings, sync, inbox, archive, roles, setup, people)

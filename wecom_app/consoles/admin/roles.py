@@ -14,8 +14,9 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from wecom_app import roles as role_rules
-from wecom_app.consoles import web
+from wecom_app.consoles import audit_trail, i18n, web
 from wecom_app.consoles.admin import forms
+from wecom_app.consoles.admin.people import names_of
 from wecom_app.consoles.admin.state import ADMIN, roles_view
 from wecom_app.consoles.web import Principal
 from wecom_app.protocol.digits import INT32_MAX, is_digits, parse_id
@@ -26,7 +27,13 @@ log = logging.getLogger(__name__)
 
 
 class RefusedGrant(Exception):
-    """A grant the form asked for that cannot be made (the message says why)."""
+    """A grant the form asked for that cannot be made (the message says why: an
+    English msgid with ``{name}`` placeholders filled from ``params``)."""
+
+    def __init__(self, message: str, **params: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.params = params
 
 
 async def show_roles(
@@ -41,6 +48,8 @@ async def show_roles(
             "roles": await roles_view(web.services_of(request), who),
             "employees": employees,
             "departments": departments,
+            "people": await names_of(who),
+            "dept_names": {str(d.dept_id): d.name for d in departments},
             "grantable": role_rules.GRANTABLE_ROLES,
             "error": error,
         },
@@ -85,7 +94,7 @@ async def manager_scope(who: Principal, form: FormData) -> dict[str, list[str]]:
         u for u in userids if u not in known_users
     ]
     if unknown:
-        raise RefusedGrant(f"Not in this organisation: {', '.join(unknown[:10])}.")
+        raise RefusedGrant("Not in this organisation: {ids}.", ids=", ".join(unknown[:10]))
     if not departments and not userids:
         raise RefusedGrant("A manager needs a scope: departments and/or members.")
     return {"departments": departments, "userids": userids}
@@ -108,18 +117,21 @@ async def role_grant(request: Request, who: Principal) -> Response:
     try:
         userid, role, scope = await checked_grant(who, await request.form())
     except RefusedGrant as refused:
-        return await show_roles(request, who, str(refused), 400)
+        error = i18n.translated(request, refused.message, **refused.params)
+        return await show_roles(request, who, error, 400)
     existing = await who.scoped(ConsoleRole).filter(userid=userid, role=role).first()
     if existing is not None:
         existing.scope = scope
         existing.granted_by = who.userid
         await existing.save()
-        notice = "role_updated"
+        notice, action = "role_updated", audit_trail.ROLE_SCOPE
     else:
         await ConsoleRole.create(
             corp=who.corp, userid=userid, role=role, scope=scope, granted_by=who.userid
         )
-        notice = "role_granted"
+        notice, action = "role_granted", audit_trail.ROLE_GRANT
+    detail = {"userid": userid, "role": role, "scope": scope}
+    await audit_trail.privilege_change(request, who, action, detail)
     log.info("console: %s granted %s to %s in %s", who.userid, role, userid, who.corp_id)
     return web.redirect("/console/roles", notice=notice)
 
@@ -133,6 +145,8 @@ async def role_revoke(request: Request, who: Principal) -> Response:
     if role is None or role.role not in role_rules.GRANTABLE_ROLES:
         raise web.NotFound("No such role in this organisation.")
     await role.delete()
+    detail = {"userid": role.userid, "role": role.role, "scope": role.scope, "role_id": role.id}
+    await audit_trail.privilege_change(request, who, audit_trail.ROLE_REVOKE, detail)
     log.info("console: %s revoked %s of %s in %s", who.userid, role.role, role.userid, who.corp_id)
     return web.redirect("/console/roles", notice="role_revoked")
 

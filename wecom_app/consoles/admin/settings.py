@@ -14,7 +14,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from wecom_app.config import SelfBuiltApp
-from wecom_app.consoles import web
+from wecom_app.consoles import audit_trail, i18n, web
 from wecom_app.consoles.admin import forms
 from wecom_app.consoles.admin.state import ADMIN, tenant_view
 from wecom_app.consoles.web import Principal
@@ -41,20 +41,20 @@ def settings_problems(corp: Corp, form: FormData) -> list[str]:
     aes_key = forms.text(form, "callback_aes_key", 256)
     problems: list[str] = []
     if not is_digits(agent_id):
-        problems.append("The agent id is a number (应用 AgentId).")
+        problems.append(i18n.N_("The agent id is a number (应用 AgentId)."))
     if aes_key:
         try:
             decode_aes_key(aes_key)
         except AesKeyError as exc:
             problems.append(f"EncodingAESKey: {exc}")
     if token and not (3 <= len(token) <= 32 and token.isalnum()):
-        problems.append("The callback token is 3–32 letters and digits.")
+        problems.append(i18n.N_("The callback token is 3–32 letters and digits."))
     if not secret and not corp.secret_sealed:
-        problems.append("The app secret is required.")
+        problems.append(i18n.N_("The app secret is required."))
     if (not token and not corp.callback_token_sealed) or (
         not aes_key and not corp.callback_aes_key_sealed
     ):
-        problems.append("The callback token and EncodingAESKey are required.")
+        problems.append(i18n.N_("The callback token and EncodingAESKey are required."))
     return problems
 
 
@@ -94,7 +94,8 @@ async def settings_save(request: Request, who: Principal) -> Response:
     agent_id = forms.text(form, "agent_id", 32)
     problems = settings_problems(corp, form)
     if problems:
-        return settings_error(request, corp, agent_id, " ".join(problems))
+        shown = " ".join(i18n.translated(request, p) for p in problems)
+        return settings_error(request, corp, agent_id, shown)
     app = submitted_app(request, corp, form)
     verify = bool(forms.text(form, "secret", 256))
     try:
@@ -103,6 +104,8 @@ async def settings_save(request: Request, who: Principal) -> Response:
         )
     except InstallError as exc:
         return settings_error(request, corp, agent_id, str(exc))
+    detail = {"agent_id": agent_id, "secret_changed": verify}
+    await audit_trail.privilege_change(request, who, audit_trail.APP_SETTINGS, detail)
     log.info("console: %s updated the self-built app settings of %s", who.userid, who.corp_id)
     return web.redirect("/console/settings", notice="app_saved")
 

@@ -16,6 +16,7 @@ from tortoise.functions import Count
 from wecom_app import roles
 from wecom_app.archive.status import archive_status
 from wecom_app.consoles.auth import CALLBACK_PATH, INSTALL_RETURN_PATH
+from wecom_app.consoles.i18n import N_
 from wecom_app.consoles.web import Principal
 from wecom_app.install.disconnect import disconnected_reason
 from wecom_app.store import inbox
@@ -177,52 +178,52 @@ def setup_urls(services: Services, corp: Corp) -> list[dict[str, str]]:
     if corp.mode == "self_built":
         rows.append(
             {
-                "label": "Receive messages: URL (接收消息 · URL)",
+                "label": N_("Receive messages: URL (接收消息 · URL)"),
                 "value": f"{base}/callbacks/corp/{corp.corp_id}",
-                "where": "App → 接收消息 → 设置API接收",
+                "where": N_("App → 接收消息 → 设置API接收"),
             }
         )
     else:
         rows.extend(
             [
                 {
-                    "label": "Command callback URL (指令回调URL)",
+                    "label": N_("Command callback URL (指令回调URL)"),
                     "value": f"{base}/callbacks/suite",
-                    "where": "Provider admin → app → 回调配置",
+                    "where": N_("Provider admin → app → 回调配置"),
                 },
                 {
-                    "label": "Data callback URL (数据回调URL)",
+                    "label": N_("Data callback URL (数据回调URL)"),
                     "value": f"{base}/callbacks/data",
-                    "where": "Provider admin → app → 回调配置",
+                    "where": N_("Provider admin → app → 回调配置"),
                 },
                 {
-                    "label": "Install redirect URL (安装完成回调)",
+                    "label": N_("Install redirect URL (安装完成回调)"),
                     "value": base + INSTALL_RETURN_PATH,
-                    "where": "Provider admin → app → 授权完成回调域名 (the domain)",
+                    "where": N_("Provider admin → app → 授权完成回调域名 (the domain)"),
                 },
             ]
         )
     rows.extend(
         [
             {
-                "label": "Trusted domain / OAuth redirect domain (可信域名)",
+                "label": N_("Trusted domain / OAuth redirect domain (可信域名)"),
                 "value": domain,
-                "where": "App → 网页授权及JS-SDK / 企业微信授权登录",
+                "where": N_("App → 网页授权及JS-SDK / 企业微信授权登录"),
             },
             {
-                "label": "Sign-in redirect URL",
+                "label": N_("Sign-in redirect URL"),
                 "value": base + CALLBACK_PATH,
-                "where": "used by the console's sign-in (its domain must be trusted)",
+                "where": N_("used by the console's sign-in (its domain must be trusted)"),
             },
             {
-                "label": "Chat toolbar page (聊天工具栏)",
+                "label": N_("Chat toolbar page (聊天工具栏)"),
                 "value": base + SIDEBAR_PATH,
-                "where": "App → 配置到聊天工具栏 (single and group chats)",
+                "where": N_("App → 配置到聊天工具栏 (single and group chats)"),
             },
             {
-                "label": "Admin console",
+                "label": N_("Admin console"),
                 "value": f"{base}/console/",
-                "where": "App → 应用主页 or a bookmark",
+                "where": N_("App → 应用主页 or a bookmark"),
             },
         ]
     )

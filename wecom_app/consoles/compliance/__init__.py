@@ -12,22 +12,23 @@ from __future__ import annotations
 from wecom_app.consoles import web
 from wecom_app.consoles.compliance import alerts, audit, context, holds, search
 from wecom_app.consoles.compliance.common import COMPLIANCE, PREFIX
+from wecom_app.consoles.i18n import N_
 
 web.NOTICES.update(
     {
-        "search_saved": "Search saved.",
-        "search_deleted": "Saved search deleted.",
-        "alert_acknowledged": "Alert acknowledged.",
-        "rule_added": "Alert rule added.",
-        "rule_updated": "Alert rule updated.",
-        "hold_added": "Legal hold added.",
-        "hold_released": "Legal hold released.",
+        "search_saved": N_("Search saved."),
+        "search_deleted": N_("Saved search deleted."),
+        "alert_acknowledged": N_("Alert acknowledged."),
+        "rule_added": N_("Alert rule added."),
+        "rule_updated": N_("Alert rule updated."),
+        "hold_added": N_("Legal hold added."),
+        "hold_released": N_("Legal hold released."),
     }
 )
-web.add_nav("Search", f"{PREFIX}/", COMPLIANCE)
-web.add_nav("Alerts", f"{PREFIX}/alerts", COMPLIANCE)
-web.add_nav("Legal holds", f"{PREFIX}/holds", ("compliance", "admin"))
-web.add_nav("Audit log", f"{PREFIX}/audit", ("admin",))
+web.add_nav(N_("Search"), f"{PREFIX}/", COMPLIANCE)
+web.add_nav(N_("Alerts"), f"{PREFIX}/alerts", COMPLIANCE)
+web.add_nav(N_("Legal holds"), f"{PREFIX}/holds", ("compliance", "admin"))
+web.add_nav(N_("Audit log"), f"{PREFIX}/audit", ("admin",))
 
 # The compliance console's pages, in the order their routes are mounted.
 PAGES = (search, context, alerts, holds, audit)

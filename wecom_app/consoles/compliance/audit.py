@@ -14,6 +14,7 @@ from wecom_app.consoles import web
 from wecom_app.consoles.compliance.common import PREFIX, api, guarded, page, service_of
 from wecom_app.protocol.digits import parse_id
 from wecom_app.search.access import Viewer
+from wecom_app.store.models import Employee
 
 
 def entry_json(entry: Any) -> dict[str, Any]:
@@ -31,6 +32,13 @@ def _at(entry: Any) -> str:
     return datetime.fromtimestamp(entry.at_ms / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
+async def actor_names(who: web.Principal, rows: list[Any]) -> dict[str, str]:
+    """userid → name of the actors on the page (leavers too: the log outlives them)."""
+    actors = {str(e.actor) for e in rows}
+    found = await who.scoped(Employee).filter(userid__in=actors).values_list("userid", "name")
+    return {str(userid): str(name) for userid, name in found}
+
+
 @guarded
 async def audit_page(request: Request, who: web.Principal, viewer: Viewer) -> Response:
     service = service_of(request)
@@ -46,6 +54,7 @@ async def audit_page(request: Request, who: web.Principal, viewer: Viewer) -> Re
             "entries": rows,
             "details": {e.seq: json.dumps(e.detail_dict(), ensure_ascii=False) for e in rows},
             "times": {e.seq: _at(e) for e in rows},
+            "people": await actor_names(who, rows),
             "verification": verification,
             "older": f"{PREFIX}/audit?before={rows[-1].seq}" if len(rows) == 100 else "",
         },

@@ -8,7 +8,8 @@
     var button = event.target.closest("[data-copy]");
     if (!button) return;
     var text = button.getAttribute("data-copy");
-    var done = function () { button.textContent = "Copied"; setTimeout(function () { button.textContent = "Copy"; }, 1500); };
+    var label = button.textContent;
+    var done = function () { button.textContent = button.getAttribute("data-copied") || "✓"; setTimeout(function () { button.textContent = label; }, 1500); };
     if (navigator.clipboard && window.isSecureContext) {
       navigator.clipboard.writeText(text).then(done);
     } else {
@@ -30,6 +31,45 @@
     var scope = form.querySelector("[data-scope]");
     var sync = function () { scope.hidden = role.value !== "manager"; };
     role.addEventListener("change", sync); sync();
+  });
+
+  // Pickers: <input data-picker="employee|department|customer" [data-multiple]> gets
+  // suggestions by name from /console/api/people as you type; a typed id still counts.
+  // With data-multiple the field is a comma-separated list and only its last item is
+  // searched and completed. data-picker-kind names a select of the same form whose
+  // value is the kind to search (a legal hold's subject is a customer or an employee).
+  document.querySelectorAll("input[data-picker]").forEach(function (input, index) {
+    var list = document.createElement("datalist");
+    list.id = "picker-" + index;
+    input.setAttribute("list", list.id);
+    input.setAttribute("autocomplete", "off");
+    input.after(list);
+    var multiple = input.hasAttribute("data-multiple");
+    var head = function () { var v = input.value, at = v.lastIndexOf(","); return at < 0 ? "" : v.slice(0, at + 1) + " "; };
+    var last = function () { return input.value.slice(head().length).trim(); };
+    var pending = 0;
+    input.addEventListener("input", function () {
+      var q = multiple ? last() : input.value.trim();
+      var prefix = multiple ? head() : "";
+      if (!q) return;
+      var ticket = ++pending;
+      var from = input.getAttribute("data-picker-kind");
+      var select = from && input.form ? input.form.elements[from] : null;
+      var kind = select ? select.value : input.getAttribute("data-picker");
+      var url = "/console/api/people?" + new URLSearchParams({ kind: kind, q: q });
+      fetch(url, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (data) {
+          if (!data || ticket !== pending) return;
+          list.replaceChildren.apply(list, data.hits.map(function (h) {
+            var option = document.createElement("option");
+            option.value = prefix + h.id;
+            option.label = h.label;
+            option.textContent = h.label;
+            return option;
+          }));
+        });
+    });
   });
 
   // Sync status: poll the JSON API while a sync is under way, reload when it ends.

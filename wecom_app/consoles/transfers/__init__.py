@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING
 from starlette.routing import BaseRoute
 
 from wecom_app.consoles import web
+from wecom_app.consoles.i18n import N_
 from wecom_app.consoles.transfers import plan_actions, plan_view, plans, settings
 from wecom_app.consoles.transfers.shared import ADMIN, PAGES
 
@@ -46,14 +47,14 @@ if TYPE_CHECKING:
 
 web.NOTICES.update(
     {
-        "plan_drafted": "Plan drafted. Check the preview, then submit.",
-        "plan_exists": "This employee already has an open plan; here it is.",
-        "plan_submitted": "Plan submitted: transfers are being sent to WeCom.",
-        "plan_cancelled": "Plan cancelled: nothing more will be sent.",
-        "plan_edited": "Plan updated.",
+        "plan_drafted": N_("Plan drafted. Check the preview, then submit."),
+        "plan_exists": N_("This employee already has an open plan; here it is."),
+        "plan_submitted": N_("Plan submitted: transfers are being sent to WeCom."),
+        "plan_cancelled": N_("Plan cancelled: nothing more will be sent."),
+        "plan_edited": N_("Plan updated."),
     }
 )
-web.add_nav("Transfers", PAGES, ADMIN)
+web.add_nav(N_("Transfers"), PAGES, ADMIN)
 
 
 def routes(services: Services) -> list[BaseRoute]:

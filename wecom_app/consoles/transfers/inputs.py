@@ -12,7 +12,9 @@ from wecom_app.transfer import PlanOptions, rules
 def text(body: dict[str, Any], key: str, limit: int = 200) -> str:
     value = body.get(key, "")
     if not isinstance(value, str) or len(value) > limit:
-        raise web.BadRequest(f"{key} must be text of at most {limit} characters")
+        raise web.BadRequest(
+            "{key} must be text of at most {limit} characters", key=key, limit=limit
+        )
     return value.strip()
 
 
@@ -20,7 +22,9 @@ def options(body: dict[str, Any], default: PlanOptions) -> PlanOptions:
     """Plan options from ``body``; what it leaves out comes from ``default``."""
     strategy = body.get("strategy", default.strategy)
     if strategy not in rules.STRATEGIES:
-        raise web.BadRequest(f"strategy must be one of {', '.join(rules.STRATEGIES)}")
+        raise web.BadRequest(
+            "strategy must be one of {choices}", choices=", ".join(rules.STRATEGIES)
+        )
     successors = body.get("successors", list(default.successors))
     if not isinstance(successors, list) or not all(isinstance(s, str) for s in successors):
         raise web.BadRequest("successors must be a list of userids")

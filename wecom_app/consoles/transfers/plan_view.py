@@ -8,6 +8,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute
 
 from wecom_app.consoles import web
+from wecom_app.consoles.admin.people import names_of
 from wecom_app.consoles.transfers.shared import (
     ADMIN,
     PLAN_API,
@@ -79,6 +80,7 @@ async def plan_page(request: Request, who: web.Principal) -> Response:
             "statuses": rules.STATUSES,
             "when": rules.when,
             "open": plan.status in rules.OPEN_PLAN,
+            "people": await names_of(who),
         },
     )
 

@@ -8,6 +8,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from wecom_app.consoles import web
+from wecom_app.consoles.admin.people import names_of
 from wecom_app.consoles.transfers import inputs
 from wecom_app.consoles.transfers.shared import ADMIN, API, PAGES, fail, transfer_service
 from wecom_app.store.transfer import TransferPlan
@@ -58,6 +59,7 @@ async def index_page(request: Request, who: web.Principal) -> Response:
             "plans": [await progress(p) for p in rows],
             "strategies": rules.STRATEGIES,
             "when": rules.when,
+            "people": await names_of(who),
         },
     )
 

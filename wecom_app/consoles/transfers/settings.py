@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from wecom_app.consoles import web
+from wecom_app.consoles import audit_trail, web
 from wecom_app.consoles.transfers import inputs
 from wecom_app.consoles.transfers.shared import ADMIN, API
 from wecom_app.store.models import Employee
@@ -46,12 +46,14 @@ async def put_settings(request: Request, who: web.Principal) -> Response:
     row = await settings_for(who.corp)
     if "strategy" in body:
         if body["strategy"] not in rules.STRATEGIES:
-            raise web.BadRequest(f"strategy must be one of {', '.join(rules.STRATEGIES)}")
+            raise web.BadRequest(
+                "strategy must be one of {choices}", choices=", ".join(rules.STRATEGIES)
+            )
         row.strategy = str(body["strategy"])
     for key in FLAGS:
         if key in body:
             if not isinstance(body[key], bool):
-                raise web.BadRequest(f"{key} must be true or false")
+                raise web.BadRequest("{key} must be true or false", key=key)
             setattr(row, key, body[key])
     for key in USERID_LISTS:
         if key in body:
@@ -63,19 +65,22 @@ async def put_settings(request: Request, who: web.Principal) -> Response:
     if "transfer_success_msg" in body:
         row.transfer_success_msg = inputs.text(body, "transfer_success_msg")
     await row.save()
-    return web.json_response(settings_json(row))
+    shown = settings_json(row)
+    changed = {"fields": sorted(k for k in body if k in shown), "settings": shown}
+    await audit_trail.privilege_change(request, who, audit_trail.TRANSFER_SETTINGS, changed)
+    return web.json_response(shown)
 
 
 async def _known_userids(who: web.Principal, key: str, value: object) -> list[str]:
     """``value`` as a list of this tenant's employees (duplicates dropped), or a 400."""
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise web.BadRequest(f"{key} must be a list of userids")
+        raise web.BadRequest("{key} must be a list of userids", key=key)
     known = set(
         texts(await who.scoped(Employee).filter(userid__in=value).values_list("userid", flat=True))
     )
     unknown = [v for v in value if v not in known]
     if unknown:
-        raise web.BadRequest("unknown employees: " + ", ".join(unknown[:20]))
+        raise web.BadRequest("unknown employees: {userids}", userids=", ".join(unknown[:20]))
     return list(dict.fromkeys(value))
 
 
