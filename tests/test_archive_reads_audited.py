@@ -75,7 +75,7 @@ NO_ARCHIVE_TEXT: dict[tuple[str, str], str] = {
     ("GET", "/sidebar/api/jsconfig"): "JS-SDK signatures",
     ("GET", "/sidebar/login"): "sign-in",
     ("GET", "/sidebar/oauth/callback"): "sign-in",
-    ("GET", "/sidebar/logout"): "sign-out",
+    ("POST", "/sidebar/logout"): "sign-out",
     ("GET", "/sidebar/api/tags"): "the corp's tag library",
     ("POST", "/sidebar/api/customers/{external_userid}/tags"): _WRITES,
     ("POST", "/sidebar/api/customers/{external_userid}/remark"): _WRITES,
