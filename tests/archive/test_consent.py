@@ -11,7 +11,7 @@ and the simulator's msgaudit APIs accept no other token.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,7 +48,7 @@ from wecom_app.store.archive import (
     ArchiveMessage,
     ArchivePermitUser,
 )
-from wecom_app.store.models import Corp
+from wecom_app.store.models import Corp, InboxEvent
 from wecom_app.wecom import WeComError
 
 APP_SECRET = "corp-secret-for-tests"  # make_settings' WECOM_CORP_SECRET
@@ -306,10 +306,34 @@ async def test_the_archive_jobs(env: Env) -> None:
 async def test_notifies_for_a_tenant_without_the_archive_are_skipped(env: Env) -> None:
     from wecom_app.store.archive import ArchiveSettings
 
+    # A pull that was asked for stays scheduled (the debounce outlasts the test), so an
+    # empty schedule after the notify means none was asked for, not one already run.
+    runtime = env.runtime
+    runtime.debounce_s = 3600.0
+    requested: list[str] = []
+    request_pull = runtime.request_pull
+
+    async def recording(corp: Corp) -> None:
+        requested.append(corp.corp_id)
+        await request_pull(corp)
+
+    runtime.request_pull = recording  # type: ignore[method-assign]
+
     await ArchiveSettings.filter(corp_id=env.corp.pk).update(enabled=False)
     await env.callback(self_built_event(TEST_CORP_ID, "msgaudit_notify", AgentID=1))
-    await asyncio.sleep(0.1)
-    assert env.runtime._scheduled == {}
+    assert requested == []
+    assert runtime._scheduled == {}
+    row = await InboxEvent.get(name="msgaudit_notify")
+    assert row.status == "skipped"
+    assert "has not enabled the chat archive" in row.last_error
+
+    # The same notify for a tenant with the archive does ask for a pull (the check can fail).
+    await ArchiveSettings.filter(corp_id=env.corp.pk).update(enabled=True)
+    await env.callback(
+        self_built_event(TEST_CORP_ID, "msgaudit_notify", create_time=1_700_000_001, AgentID=1)
+    )
+    assert requested == [TEST_CORP_ID]
+    assert set(runtime._scheduled) == {env.corp.pk}
 
 
 async def test_the_demo_gives_the_demo_org_an_archive(env: Env) -> None:
@@ -334,6 +358,33 @@ async def test_the_demo_gives_the_demo_org_an_archive(env: Env) -> None:
     assert await ArchiveMessage.filter(corp_id=env.corp.pk).count() == 300
 
 
+def _counting_refusals(
+    runtime: ArchiveRuntime, method: str, refused: Callable[[Any], bool]
+) -> asyncio.Queue[None]:
+    """Wrap ``runtime.<method>``: each call the held lease refuses puts one item."""
+    calls: asyncio.Queue[None] = asyncio.Queue()
+    original = getattr(runtime, method)
+
+    async def counting(*args: Any, **kwargs: Any) -> Any:
+        result = await original(*args, **kwargs)
+        if refused(result):
+            calls.put_nowait(None)
+        return result
+
+    setattr(runtime, method, counting)
+    return calls
+
+
+async def _refused_twice(refused: asyncio.Queue[None], demo: asyncio.Task[Any]) -> None:
+    """Until the demo was turned away twice (it waits and looks again, not gives up)."""
+    for _ in range(2):
+        waiting = asyncio.create_task(refused.get())
+        await asyncio.wait({waiting, demo}, return_when=asyncio.FIRST_COMPLETED)
+        if not waiting.done():
+            waiting.cancel()
+        assert not demo.done(), demo.result()
+
+
 # The app's scheduler works the archive too: its first pull and media runs come seconds
 # after start-up, i.e. while the demo configures and pulls. Each test below puts one of
 # those runs where it used to spoil the demo's report (0 stored, 0 media downloaded).
@@ -347,13 +398,12 @@ async def test_the_demo_waits_for_a_media_job_that_holds_the_queue(env: Env) -> 
     # The scheduler's archive-media run holds the tenant's media queue…
     job = Lease(env.runtime.kv, f"archive-media:{env.corp.pk}", ttl_s=600.0)
     assert await job.acquire()
+    refused = _counting_refusals(env.runtime, "download_media", lambda report: report is None)
     demo = asyncio.create_task(
         enable_demo_archive(env.services, env.sim, env.corp, messages=300, say=lambda _: None)
     )
-    while not await ArchiveMedia.filter(corp_id=env.corp.pk).exists():
-        assert not demo.done()
-        await asyncio.sleep(0.02)
-    await asyncio.sleep(0.3)
+    await _refused_twice(refused, demo)  # the demo looked twice, found it held, waits
+    assert await ArchiveMedia.filter(corp_id=env.corp.pk, status="done").count() == 0
     # …and lets go (it downloaded nothing: all of it is left to the demo).
     await job.release()
     result = await asyncio.wait_for(demo, 60)
@@ -371,10 +421,11 @@ async def test_the_demo_waits_for_a_scheduled_pull_that_holds_the_tenant(env: En
     job = Lease(env.runtime.kv, Puller.lease_name(env.corp.pk), ttl_s=600.0)
     assert await job.acquire()
     said: list[str] = []
+    refused = _counting_refusals(env.runtime, "pull", lambda report: report.skipped)
     demo = asyncio.create_task(
         enable_demo_archive(env.services, env.sim, env.corp, messages=300, say=said.append)
     )
-    await asyncio.sleep(0.5)
+    await _refused_twice(refused, demo)
     assert not demo.done()  # waiting for the other puller, not reporting "0 stored"
     await job.release()
     result = await asyncio.wait_for(demo, 60)
