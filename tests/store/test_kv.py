@@ -6,6 +6,13 @@ Each Redis test uses its own key prefix and deletes its keys afterwards.
 
 The KV protocol has no way to observe a lock except through ``get("lock:" + name)``
 (the key both implementations use), so the ownership tests read that key.
+
+Nothing here waits for a TTL to pass: ``pair.advance(seconds)`` moves time on. For
+:class:`MemoryKV` that is its injected clock; for Redis it reads each key's remaining
+time back (``PTTL``) and sets what is left (``PEXPIRE``, or deletes the key when nothing
+is), so what is tested is the TTL our code gave Redis, not Redis's own expiry. Lock
+waits are observed by the attempts a waiter makes, and blocking timeouts by a clock
+that moves on each time the lock looks at it.
 """
 
 from __future__ import annotations
@@ -13,20 +20,22 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
-import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
+from tests.conftest import FakeClock
+from wecom_app import kv as kv_module
 from wecom_app.kv import LockTimeout, MemoryKV, RedisKV
 
 KVImpl = MemoryKV | RedisKV
 
-# Small but not flaky: Redis TTLs have millisecond resolution and the event loop can
-# stall for tens of milliseconds on a busy CI machine.
-TTL = 0.4
-PAST_TTL = 0.7
+# Time only moves when a test advances it, so TTLs can be long: a stalled event loop
+# on a busy machine cannot expire a key a test still expects to read.
+TTL = 30.0
+PAST_TTL = 31.0
 
 
 @dataclass
@@ -36,6 +45,55 @@ class KVPair:
     kv: KVImpl
     other: KVImpl
     kind: str
+    clock: FakeClock | None = None  # MemoryKV's; Redis keeps its own time
+
+    async def advance(self, seconds: float) -> None:
+        """Move time on by ``seconds`` for every key of this store."""
+        if self.clock is not None:
+            self.clock.advance(seconds)
+            return
+        assert isinstance(self.kv, RedisKV)
+        redis = self.kv._redis
+        async for key in redis.scan_iter(match=self.kv.prefix + "*", count=500):
+            left = await redis.pttl(key)
+            if left < 0:  # -1: no TTL, -2: gone meanwhile
+                continue
+            remaining = left - int(seconds * 1000)
+            if remaining <= 0:
+                await redis.delete(key)
+            else:
+                await redis.pexpire(key, remaining)
+
+
+class TickingTime:
+    """Stands in for ``time`` in :mod:`wecom_app.kv`: each look moves ``step`` on."""
+
+    def __init__(self, step: float) -> None:
+        self.step = step
+        self.now = 0.0
+        self.looks = 0
+
+    def monotonic(self) -> float:
+        self.looks += 1
+        self.now += self.step
+        return self.now
+
+
+def refusals(store: KVImpl, monkeypatch: pytest.MonkeyPatch) -> asyncio.Queue[None]:
+    """One item per attempt of ``store``'s locks that found the lock taken."""
+    refused: asyncio.Queue[None] = asyncio.Queue()
+    target: Any = store._redis if isinstance(store, RedisKV) else store
+    name = "set" if isinstance(store, RedisKV) else "set_if_absent"
+    original = getattr(target, name)
+
+    async def counting(*args: Any, **kwargs: Any) -> Any:
+        result = await original(*args, **kwargs)
+        if not result:
+            refused.put_nowait(None)
+        return result
+
+    monkeypatch.setattr(target, name, counting)
+    return refused
 
 
 def _redis_url() -> str | None:
@@ -45,8 +103,9 @@ def _redis_url() -> str | None:
 @pytest.fixture(params=["memory", "redis"])
 async def pair(request: pytest.FixtureRequest) -> AsyncIterator[KVPair]:
     if request.param == "memory":
-        store = MemoryKV()
-        yield KVPair(store, store, "memory")
+        clock = FakeClock()
+        store = MemoryKV(clock=clock)
+        yield KVPair(store, store, "memory", clock)
         return
     url = _redis_url()
     if url is None:
@@ -62,16 +121,6 @@ async def pair(request: pytest.FixtureRequest) -> AsyncIterator[KVPair]:
         await first.delete_prefix()
         await first.close()
         await second.close()
-
-
-async def _eventually_none(kv: KVImpl, key: str, within: float = 2.0) -> float:
-    """Poll until ``key`` is gone; return how long that took."""
-    start = time.monotonic()
-    while await kv.get(key) is not None:
-        if time.monotonic() - start > within:
-            raise AssertionError(f"{key!r} still present after {within}s")
-        await asyncio.sleep(0.02)
-    return time.monotonic() - start
 
 
 # --- get / set / delete ---------------------------------------------------------------
@@ -110,7 +159,9 @@ async def test_ttl_expiry(pair: KVPair) -> None:
     await pair.kv.set("short", "v", ttl=TTL)
     await pair.kv.set("forever", "v")
     assert await pair.kv.get("short") == b"v"
-    await asyncio.sleep(PAST_TTL)
+    await pair.advance(TTL - 1)
+    assert await pair.kv.get("short") == b"v"  # not before its time
+    await pair.advance(PAST_TTL - (TTL - 1))
     assert await pair.kv.get("short") is None
     assert await pair.kv.get("forever") == b"v"
 
@@ -118,7 +169,7 @@ async def test_ttl_expiry(pair: KVPair) -> None:
 async def test_set_without_ttl_clears_an_earlier_ttl(pair: KVPair) -> None:
     await pair.kv.set("k", "old", ttl=TTL)
     await pair.kv.set("k", "new")
-    await asyncio.sleep(PAST_TTL)
+    await pair.advance(PAST_TTL)
     assert await pair.kv.get("k") == b"new"
 
 
@@ -135,7 +186,7 @@ async def test_set_if_absent(pair: KVPair) -> None:
 async def test_set_if_absent_after_expiry_sets_again(pair: KVPair) -> None:
     assert await pair.kv.set_if_absent("marker", "a", ttl=TTL) is True
     assert await pair.kv.set_if_absent("marker", "b", ttl=TTL) is False
-    await asyncio.sleep(PAST_TTL)
+    await pair.advance(PAST_TTL)
     assert await pair.kv.set_if_absent("marker", "c", ttl=TTL) is True
     assert await pair.kv.get("marker") == b"c"
 
@@ -168,19 +219,19 @@ async def test_incr_concurrent_is_atomic(pair: KVPair) -> None:
 
 async def test_incr_ttl_is_set_by_the_first_increment_only(pair: KVPair) -> None:
     """A rate-limit window: later increments must not extend the window."""
-    window = 1.0
+    window = 60.0
     assert await pair.kv.incr("window", ttl=window) == 1
-    await asyncio.sleep(window * 0.6)
+    await pair.advance(window * 0.6)
     assert await pair.kv.incr("window", ttl=window) == 2
     # Had the second incr reset the TTL, the key would live until ~1.6 x window.
-    await asyncio.sleep(window * 0.55)
+    await pair.advance(window * 0.55)
     assert await pair.kv.get("window") is None
     assert await pair.kv.incr("window", ttl=window) == 1
 
 
 async def test_incr_without_ttl_does_not_expire(pair: KVPair) -> None:
     assert await pair.kv.incr("plain") == 1
-    await asyncio.sleep(PAST_TTL)
+    await pair.advance(PAST_TTL)
     assert await pair.kv.get("plain") == b"1"
 
 
@@ -231,29 +282,42 @@ async def test_lock_is_released_when_the_body_raises(pair: KVPair) -> None:
         pass
 
 
-async def test_lock_timeout_when_blocking_timeout_passes(pair: KVPair) -> None:
+async def test_lock_timeout_when_blocking_timeout_passes(
+    pair: KVPair, monkeypatch: pytest.MonkeyPatch
+) -> None:
     async with pair.kv.lock("busy", timeout=10):
-        start = time.monotonic()
+        holder = await pair.kv.get("lock:busy")
+        refused = refusals(pair.other, monkeypatch)
+        ticking = TickingTime(step=0.1)
+        monkeypatch.setattr(kv_module, "time", ticking)
         with pytest.raises(LockTimeout):
             async with pair.other.lock("busy", timeout=10, blocking_timeout=0.3):
                 raise AssertionError("acquired a lock someone else holds")
-        waited = time.monotonic() - start
-    assert 0.25 <= waited < 2.0
+        monkeypatch.undo()
+        # It kept trying until its clock passed the blocking timeout (0.3 s in looks of
+        # 0.1 s), then gave up, leaving the holder's lock as it was.
+        assert refused.qsize() >= 3
+        assert ticking.now >= 0.3
+        assert await pair.kv.get("lock:busy") == holder
     # The failed attempt did not disturb the holder's release: free again now.
     async with pair.other.lock("busy", timeout=10, blocking_timeout=0.2):
         pass
 
 
-async def test_lock_zero_blocking_timeout_fails_fast(pair: KVPair) -> None:
+async def test_lock_zero_blocking_timeout_fails_fast(
+    pair: KVPair, monkeypatch: pytest.MonkeyPatch
+) -> None:
     async with pair.kv.lock("fast", timeout=10):
-        start = time.monotonic()
+        refused = refusals(pair.other, monkeypatch)
         with pytest.raises(LockTimeout):
             async with pair.other.lock("fast", timeout=10, blocking_timeout=0):
                 pass
-        assert time.monotonic() - start < 0.5
+        assert refused.qsize() == 1  # one attempt, no waiting for a second
 
 
-async def test_lock_waiter_gets_it_when_the_holder_releases(pair: KVPair) -> None:
+async def test_lock_waiter_gets_it_when_the_holder_releases(
+    pair: KVPair, monkeypatch: pytest.MonkeyPatch
+) -> None:
     held = asyncio.Event()
     release = asyncio.Event()
     order: list[str] = []
@@ -271,8 +335,10 @@ async def test_lock_waiter_gets_it_when_the_holder_releases(pair: KVPair) -> Non
 
     holding = asyncio.create_task(holder())
     await asyncio.wait_for(held.wait(), 5)
+    refused = refusals(pair.other, monkeypatch)
     waiting = asyncio.create_task(waiter())
-    await asyncio.sleep(0.15)
+    for _ in range(2):  # the waiter found it taken twice: it waits, it does not get in
+        await asyncio.wait_for(refused.get(), 5)
     assert order == ["holder in"]
     release.set()
     await asyncio.wait_for(asyncio.gather(holding, waiting), 5)
@@ -281,17 +347,19 @@ async def test_lock_waiter_gets_it_when_the_holder_releases(pair: KVPair) -> Non
 
 async def test_lock_auto_expires_after_timeout(pair: KVPair) -> None:
     """A holder that dies (never releases) blocks others only until ``timeout``."""
-    acquired_at = time.monotonic()
     abandoned = pair.kv.lock("crashy", timeout=TTL)
     await abandoned.__aenter__()  # never exited: the holder "crashed"
     assert await pair.kv.get("lock:crashy") is not None
     with pytest.raises(LockTimeout):
-        async with pair.other.lock("crashy", timeout=10, blocking_timeout=0.05):
+        async with pair.other.lock("crashy", timeout=10, blocking_timeout=0):
             pass
-    async with pair.other.lock("crashy", timeout=10, blocking_timeout=3):
-        taken_after = time.monotonic() - acquired_at
+    await pair.advance(TTL - 1)
+    with pytest.raises(LockTimeout):  # still within its timeout
+        async with pair.other.lock("crashy", timeout=10, blocking_timeout=0):
+            pass
+    await pair.advance(PAST_TTL - (TTL - 1))
+    async with pair.other.lock("crashy", timeout=10, blocking_timeout=0):
         held_by_new_owner = await pair.other.get("lock:crashy")
-    assert TTL * 0.8 <= taken_after < 3.0
     assert held_by_new_owner is not None
     # The crashed holder's late release (its token is long gone) must be harmless.
     async with pair.other.lock("crashy", timeout=10, blocking_timeout=0.2):
@@ -314,14 +382,15 @@ async def test_expired_owner_does_not_release_the_new_owners_lock(pair: KVPair) 
 
     async def second() -> None:
         await first_in.wait()
-        async with pair.other.lock("job", timeout=10, blocking_timeout=5):
+        await pair.advance(PAST_TTL)  # the first owner's lease runs out
+        async with pair.other.lock("job", timeout=10, blocking_timeout=0):
             tokens["second"] = await pair.other.get("lock:job")
             second_in.set()
             await first_done.wait()  # the first owner has run its release by now
             tokens["after_release"] = await pair.other.get("lock:job")
             # Nobody else may get in while the second owner still holds it.
             with pytest.raises(LockTimeout):
-                async with pair.kv.lock("job", timeout=10, blocking_timeout=0.1):
+                async with pair.kv.lock("job", timeout=10, blocking_timeout=0):
                     pass
 
     await asyncio.wait_for(asyncio.gather(slow_first(), second()), 10)
