@@ -11,7 +11,6 @@ import os
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -36,7 +35,6 @@ def test_demo_runs_end_to_end_on_a_fresh_machine(tmp_path: Path) -> None:
         and not k.startswith("WECOM_")
     }
     env["PYTHONPATH"] = str(REPO)
-    started = time.monotonic()
     done = subprocess.run(
         [sys.executable, "-c", RUN_DEMO],
         cwd=tmp_path,
@@ -47,7 +45,6 @@ def test_demo_runs_end_to_end_on_a_fresh_machine(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert time.monotonic() - started < 60
     output = done.stdout
     assert "/console/" in output
     for path in ("/console/compliance/", "/sidebar/preview", "/metrics", "/readyz"):

@@ -81,6 +81,9 @@ class Fake:
         lib.FakeSetMediaChunkSize.argtypes = [ctypes.c_int]
         lib.FakeSetDelayMs.argtypes = [ctypes.c_int]
         lib.FakeLastProxy.restype = ctypes.c_char_p
+        lib.FakeHold.argtypes = [ctypes.c_int]
+        lib.FakeHold.restype = None
+        lib.FakeHeldCalls.restype = ctypes.c_long
         self.lib = lib
 
     def reset(self) -> None:
@@ -114,6 +117,22 @@ class Fake:
 
     def delay_ms(self, ms: int) -> None:
         self.lib.FakeSetDelayMs(ms)
+
+    def hold(self, on: bool) -> None:
+        """While on, every call waits inside the library (in its thread) until off."""
+        self.lib.FakeHold(int(on))
+
+    def held(self) -> int:
+        """Calls waiting inside the library now."""
+        return int(self.lib.FakeHeldCalls())
+
+    async def until_held(self, count: int = 1) -> None:
+        """Until ``count`` calls wait inside the library; the loop runs meanwhile."""
+        for _ in range(10_000):
+            if self.held() >= count:
+                return
+            await asyncio.sleep(0.001)
+        raise AssertionError(f"{count} call(s) never reached the library")
 
     def assert_clean(self) -> None:
         """Everything allocated was freed exactly once, and nothing freed was used."""
@@ -405,28 +424,20 @@ async def test_calls_run_off_the_loop_one_at_a_time(
     data.add_media("F", binary_media(5000, 3))
     data.add_record(1, '{"seq":1,"msgid":"m","publickey_ver":1,"encrypt_random_key":"a",'
                        '"encrypt_chat_msg":"b"}')  # fmt: skip
-    fake.delay_ms(40)
-    ticks = 0
-    done = asyncio.Event()
-
-    async def ticker() -> None:
-        nonlocal ticks
-        while not done.is_set():
-            ticks += 1
-            await asyncio.sleep(0.005)
-
     async with await open_source(library_path, data) as source:
-        tick = asyncio.create_task(ticker())
-        batches, chunks = await asyncio.gather(
+        fake.hold(True)
+        calls = asyncio.gather(
             asyncio.gather(*(source.fetch(0, 10) for _ in range(4))),
             asyncio.gather(*(source.fetch_media_chunk("F", "") for _ in range(2))),
         )
-        done.set()
-        await tick
+        # A C call is in progress and this coroutine still runs: the call is off the loop.
+        await fake.until_held(1)
+        assert not calls.done()
+        fake.hold(False)
+        batches, chunks = await calls
     assert all(len(batch) == 1 for batch in batches)
     assert all(chunk.is_finish for chunk in chunks)
     assert fake.concurrent() == 0  # the fake saw no two calls on the handle at once
-    assert ticks >= 20  # ~240 ms of C calls and the loop kept running
     fake.assert_clean()
 
 
@@ -435,13 +446,19 @@ async def test_cancelled_call_finishes_before_the_handle_is_destroyed(
 ) -> None:
     data.add_record(1, '{"seq":1}')
     source = await open_source(library_path, data)
-    fake.delay_ms(150)
+    fake.hold(True)
     task = asyncio.create_task(source.fetch(0, 10))
-    await asyncio.sleep(0.03)
+    await fake.until_held(1)  # the C call is running in its thread
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    await source.close()  # must wait for the C call still running in its thread
+    closing = asyncio.create_task(source.close())  # must wait for that C call
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert not closing.done()
+    assert fake.live(SDK) == 1  # the handle outlives the call still inside it
+    fake.hold(False)
+    await closing
     assert fake.allocations(SLICE) == 1
     fake.assert_clean()
 

@@ -11,7 +11,6 @@ import base64
 import hashlib
 import json
 import math
-import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -209,14 +208,12 @@ def test_generated_media_has_bytes_and_correct_md5(generated: GeneratedArchive) 
     assert b"\x00" in blob.data()
 
 
-def test_generator_makes_100k_messages_quickly() -> None:
-    started = time.perf_counter()
+def test_generator_makes_100k_messages() -> None:
+    # How fast: bench/archive.py generates its log the same way and reports READY <s>.
     big = generate_archive(seed=99, count=100_000)
-    elapsed = time.perf_counter() - started
     assert len(big.messages) == 100_000
     assert len({m.msgid for m in big.messages}) == 100_000
     assert set(big.msgtypes()) >= ALL_MSGTYPES
-    assert elapsed < 30, f"100,000 messages took {elapsed:.1f}s"
 
 
 def test_media_blob_is_deterministic() -> None:

@@ -3,7 +3,6 @@ submitting, edits, and the time it takes to plan 10,000 customers. Database only
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from datetime import UTC, datetime
 
@@ -223,7 +222,8 @@ async def test_an_automatic_draft_skips_default_successors_who_left(database: st
     assert set(await takeovers(plan)) == {"b"}
 
 
-async def test_planning_10000_customers_takes_under_two_seconds(database: str) -> None:
+async def test_planning_10000_customers(database: str) -> None:
+    """10,000 customers and 500 chats in one plan (bench/transfer.py times it)."""
     corp, _ = await org(10_000)
     await loads(corp, {"a": 1500, "b": 200, "c": 3000})
     await GroupChat.bulk_create(
@@ -233,20 +233,14 @@ async def test_planning_10000_customers_takes_under_two_seconds(database: str) -
         status="resigned", resigned_at=datetime.fromtimestamp(NOW - DAY, tz=UTC)
     )
 
-    started = time.perf_counter()
     plan, _ = await create_plan(corp, "leaver", PlanOptions(successors=("a", "b", "c")), now=NOW)
-    elapsed = time.perf_counter() - started
-
-    assert elapsed < 2.0, f"planning took {elapsed:.2f} s"
     assert await TransferItem.filter(plan=plan).count() == 10_500
     got = await takeovers(plan)
     assert sum(got.values()) == 10_000
     # Least-loaded: everyone ends within one customer of each other.
     totals = [got["a"] + 1500, got["b"] + 200, got["c"] + 3000]
     assert max(totals) - min(totals) <= 1
-    started = time.perf_counter()
     shown = await preview(plan, now=NOW)
-    assert time.perf_counter() - started < 2.0
     assert shown["customers"]["planned"] == 10_000
     assert shown["chats"]["planned"] == 500
     assert sum(shown["deferred_chats"].values()) == 0  # ≤ 300 per successor

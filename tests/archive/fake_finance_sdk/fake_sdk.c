@@ -62,6 +62,8 @@ static long g_bad_uses;
 static long g_concurrent;
 static int g_chunk_size = 512 * 1024;
 static int g_delay_ms;
+static volatile int g_hold; /* calls wait in enter() while set (FakeHold) */
+static long g_held_now;     /* calls waiting there now */
 static char g_last_proxy[256];
 static int g_last_timeout = -1;
 
@@ -141,6 +143,11 @@ static int take_fault(const char *fn) {
 
 static void enter(WeWorkFinanceSdk_t *sdk) {
     if (__sync_add_and_fetch(&sdk->in_call, 1) > 1) __sync_add_and_fetch(&g_concurrent, 1);
+    if (g_hold) {
+        __sync_add_and_fetch(&g_held_now, 1);
+        while (g_hold) usleep(1000);
+        __sync_sub_and_fetch(&g_held_now, 1);
+    }
     if (g_delay_ms > 0) usleep((useconds_t)g_delay_ms * 1000u);
 }
 
@@ -187,6 +194,8 @@ void FakeFailNext(const char *fn, int code, int times) {
 
 void FakeSetMediaChunkSize(int size) { g_chunk_size = size > 0 ? size : 512 * 1024; }
 void FakeSetDelayMs(int ms) { g_delay_ms = ms; }
+void FakeHold(int on) { g_hold = on; }
+long FakeHeldCalls(void) { return __sync_add_and_fetch(&g_held_now, 0); }
 
 /* Forget everything except objects still alive (a test checks those separately). */
 void FakeReset(void) {
