@@ -20,26 +20,22 @@ import httpx
 import pytest
 
 from tests.conftest import (
-    TEST_AES_KEY,
-    TEST_CALLBACK_TOKEN,
     TEST_CORP_ID,
     FakeClock,
     make_settings,
 )
 from tests.support.archive import pem, rsa_key, text_message
 from tests.support.callbacks import post_event
-from wecom_app.app import create_app
+from tests.support.world import make_sim, running_app
 from wecom_app.archive import consent
 from wecom_app.archive.keys import add_key, set_archive_secret
 from wecom_app.archive.runtime import ArchiveRuntime, runtime_for
 from wecom_app.kv import KV
 from wecom_app.runtime import Runtime
 from wecom_app.services import Services
-from wecom_app.simulator.api import create_simulator_app
 from wecom_app.simulator.archive import ArchiveRoom, OrgArchive, archive_of
 from wecom_app.simulator.archive_gen import generate_archive
 from wecom_app.simulator.callbacks import self_built_event
-from wecom_app.simulator.generator import generate_org
 from wecom_app.simulator.simulator import Simulator
 from wecom_app.store.archive import (
     ArchiveConsent,
@@ -86,38 +82,23 @@ async def _no_index(corp_pk: int, messages: Any) -> None:
 
 @pytest.fixture
 async def env(tmp_path: Path, database: str, kv: KV, clock: FakeClock) -> AsyncIterator[Env]:
-    sim = Simulator(clock=clock, seed=5)
-    org = sim.add_org(generate_org(5, customers=30, employees=6, corp_id=TEST_CORP_ID))
-    sim.enable_self_built_app(
-        org.corp_id,
-        secret=APP_SECRET,
-        callback_token=TEST_CALLBACK_TOKEN,
-        callback_aes_key=TEST_AES_KEY,
-    )
+    sim, _, _ = make_sim(clock, seed=5, customers=30, employees=6)
     archive = archive_of(sim).add_org(TEST_CORP_ID, ARCHIVE_SECRET, {1: rsa_key(1), 2: rsa_key(2)})
     settings = make_settings(
         tmp_path, database, ARCHIVE_SOURCE="simulator", CALLBACK_REPLAY_WINDOW="0"
     )
-    services = Services(
-        settings,
-        clock=clock,
-        kv=kv,
-        run_worker=False,
-        manage_db=False,
-        transport=httpx.ASGITransport(app=create_simulator_app(sim)),
-    )
-    async with Runtime(services) as root:
+    async with running_app(settings, kv, clock, sim, fast_retries=False) as app:
+        services = app.services
         corp = await Corp.get(corp_id=TEST_CORP_ID)
         await set_archive_secret(corp, ARCHIVE_SECRET, services.secrets)
         await add_key(corp, 1, pem(rsa_key(1)), services.secrets)
         runtime = runtime_for(services)
         runtime.debounce_s = 0.05
-        # The search index is tested with the puller (test_puller.py); here it is not
-        # the subject, so it does not index (its own work in progress cannot break these).
+        # The search index is tested with the puller (tests/search/test_puller.py); here
+        # it is not the subject, so it does not index (its own work in progress cannot
+        # break these).
         runtime.hook = _no_index
-        transport = httpx.ASGITransport(app=create_app(settings, root))
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-            yield Env(sim, archive, services, http, corp, clock, root)
+        yield Env(sim, archive, services, app.http, corp, clock, app.runtime)
         await runtime_for(services).close()
 
 

@@ -23,10 +23,10 @@ from tests.support.simulator import (
     add_test_suite,
     get_json,
     install_suite,
-    make_sim,
     post_json,
     wecom_client,
 )
+from tests.support.world import make_sim
 from wecom_app.archive.sim_source import SimulatorArchiveSource, open_chat_msg
 from wecom_app.archive.source import (
     ArchiveSdkError,

@@ -20,11 +20,11 @@ import uvicorn
 from tests.conftest import TEST_CORP_ID, FakeClock, _truncate_all, make_settings
 from tests.support.consoles import APP, WECOM, Browser
 from tests.support.transfer import TransferEnv, build_env, busiest, close_env, seed_directory
+from tests.support.world import make_sim
 from wecom_app import cli, tenants
 from wecom_app.kv import KV
 from wecom_app.secretbox import SecretBox
 from wecom_app.simulator.api import create_simulator_app
-from wecom_app.simulator.generator import generate_org
 from wecom_app.simulator.simulator import Simulator
 from wecom_app.simulator.state import SimClock
 from wecom_app.simulator.transfer import transfer_desk
@@ -274,11 +274,9 @@ def cli_world(
     tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[tuple[Simulator, str]]:
     clock = SimClock(now=time.time())  # the CLI's services run on the wall clock
-    sim = Simulator(clock=clock, seed=3)
-    org = sim.add_org(
-        generate_org(3, customers=300, employees=8, corp_id=TEST_CORP_ID, now=int(clock()))
+    sim, org, _ = make_sim(
+        clock, seed=3, customers=300, employees=8, now=int(clock()), callbacks=False, suite=False
     )
-    sim.enable_self_built_app(org.corp_id, secret="corp-secret-for-tests", agent_id=1000002)
     settings = make_settings(tmp_path, database_url)
 
     async def prepare() -> None:

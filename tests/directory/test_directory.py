@@ -9,7 +9,8 @@ from typing import Any
 
 from tests.conftest import TEST_CORP_ID, FakeClock
 from tests.support.callbacks import post_event
-from tests.support.sync import App, assert_matches_org, make_sim, running_app
+from tests.support.sync import assert_matches_org
+from tests.support.world import App, make_sim, running_app
 from wecom_app import signals, sync
 from wecom_app.config import Settings
 from wecom_app.directory.upsert import column
@@ -31,9 +32,9 @@ from wecom_app.store.models import Corp, InboxEvent
 
 @asynccontextmanager
 async def synced(
-    settings: Settings, kv: KV, clock: FakeClock, **org: int
+    settings: Settings, kv: KV, clock: FakeClock, *, customers: int = 300, employees: int = 20
 ) -> AsyncIterator[tuple[App, Simulator, Org, Corp]]:
-    sim, world = make_sim(clock, **org)
+    sim, world, _ = make_sim(clock, customers=customers, employees=employees)
     async with running_app(settings, kv, clock, sim) as app:
         run = await sync.run_sync(app.services, TEST_CORP_ID)
         assert run.status == "done", run.error

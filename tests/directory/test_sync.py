@@ -8,12 +8,8 @@ import pytest
 from tortoise.transactions import in_transaction
 
 from tests.conftest import TEST_CORP_ID, FakeClock
-from tests.support.sync import (
-    BATCH_PATH,
-    assert_matches_org,
-    make_sim,
-    running_app,
-)
+from tests.support.sync import BATCH_PATH, assert_matches_org
+from tests.support.world import make_sim, running_app
 from wecom_app import sync
 from wecom_app.config import Settings
 from wecom_app.kv import KV
@@ -33,7 +29,7 @@ from wecom_app.store.models import Corp, Employee
 async def test_full_sync_stores_the_org_with_the_fewest_calls(
     settings: Settings, kv: KV, clock: FakeClock
 ) -> None:
-    sim, org = make_sim(clock, customers=450, employees=30)
+    sim, org, _ = make_sim(clock, customers=450, employees=30)
     async with running_app(settings, kv, clock, sim) as app:
         calls_before = app.services.wecom.client.total_calls
         run = await sync.run_sync(app.services, TEST_CORP_ID)
@@ -71,7 +67,7 @@ def _pairs(org: Org) -> list[tuple[str, str]]:
 async def test_a_second_run_upserts_and_finds_what_is_gone(
     settings: Settings, kv: KV, clock: FakeClock
 ) -> None:
-    sim, org = make_sim(clock, customers=200, employees=12)
+    sim, org, _ = make_sim(clock, customers=200, employees=12)
     async with running_app(settings, kv, clock, sim) as app:
         first = await sync.run_sync(app.services, TEST_CORP_ID)
         assert first.status == "done"
@@ -113,7 +109,7 @@ async def test_a_second_run_upserts_and_finds_what_is_gone(
 async def test_a_crash_mid_sync_resumes_where_it_stopped(
     settings: Settings, kv: KV, clock: FakeClock, crash_after_pages: int
 ) -> None:
-    sim, org = make_sim(clock, customers=700, employees=30)
+    sim, org, _ = make_sim(clock, customers=700, employees=30)
 
     class Crash(BaseException):
         """The process dies: nothing after the last commit happens."""
@@ -153,7 +149,7 @@ async def test_a_crash_mid_sync_resumes_where_it_stopped(
 
 async def test_memory_holds_one_page(settings: Settings, kv: KV, clock: FakeClock) -> None:
     """Each page is written as it arrives: the rows grow page by page during the run."""
-    sim, org = make_sim(clock, customers=600, employees=10)
+    sim, org, _ = make_sim(clock, customers=600, employees=10)
     seen: list[int] = []
 
     async def watch(progress: sync.SyncProgress) -> None:

@@ -13,7 +13,8 @@ import pytest
 import uvicorn
 
 from tests.conftest import TEST_CORP_ID, FakeClock, make_settings
-from tests.support.sync import BATCH_PATH, make_sim
+from tests.support.sync import BATCH_PATH
+from tests.support.world import make_sim
 from wecom_app.cli import build_parser
 from wecom_app.commands.sync import ProgressPrinter, _run
 from wecom_app.config import Settings
@@ -72,7 +73,7 @@ async def test_sync_command_runs_and_resumes(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     clock = FakeClock()
-    sim, org = make_sim(clock, customers=400, employees=15)
+    sim, org, _ = make_sim(clock, customers=400, employees=15)
     sim.limits.per_path_per_minute[BATCH_PATH] = 2
     async with served(sim) as url:
         settings = make_settings(

@@ -4,7 +4,8 @@ cursors that repeat. Each run ends complete, or paused/incomplete without damage
 from __future__ import annotations
 
 from tests.conftest import TEST_CORP_ID, FakeClock
-from tests.support.sync import BATCH_PATH, assert_matches_org, make_sim, running_app
+from tests.support.sync import BATCH_PATH, assert_matches_org
+from tests.support.world import make_sim, running_app
 from wecom_app import sync
 from wecom_app.config import Settings
 from wecom_app.kv import KV
@@ -17,7 +18,7 @@ from wecom_app.wecom.tokens import CORP_TOKEN_PATH
 async def test_a_token_revoked_mid_sync_is_replaced_once(
     settings: Settings, kv: KV, clock: FakeClock
 ) -> None:
-    sim, org = make_sim(clock, customers=500, employees=20)
+    sim, org, _ = make_sim(clock, customers=500, employees=20)
     revoked = 0
 
     def revoke(progress: sync.SyncProgress) -> None:
@@ -38,7 +39,7 @@ async def test_a_token_revoked_mid_sync_is_replaced_once(
 async def test_rate_limited_sync_pauses_and_resumes_after_the_block(
     settings: Settings, kv: KV, clock: FakeClock
 ) -> None:
-    sim, org = make_sim(clock, customers=600, employees=20)
+    sim, org, _ = make_sim(clock, customers=600, employees=20)
     # WeCom's per-API minute limit, made tiny: the 3rd page is refused (45009) and the
     # API stays blocked for 60 s on the simulator clock.
     sim.limits.per_path_per_minute[BATCH_PATH] = 2
@@ -66,7 +67,7 @@ async def test_rate_limited_sync_pauses_and_resumes_after_the_block(
 async def test_busy_answers_are_retried_then_the_run_pauses(
     settings: Settings, kv: KV, clock: FakeClock
 ) -> None:
-    sim, org = make_sim(clock, customers=300, employees=15)
+    sim, org, _ = make_sim(clock, customers=300, employees=15)
     async with running_app(settings, kv, clock, sim) as app:
         # Twice busy: the client's own retries absorb it.
         sim.faults.fail_next(BATCH_PATH, -1, times=2)
@@ -90,7 +91,7 @@ async def test_busy_answers_are_retried_then_the_run_pauses(
 async def test_a_cursor_repeated_once_costs_one_call(
     settings: Settings, kv: KV, clock: FakeClock
 ) -> None:
-    sim, org = make_sim(clock, customers=500, employees=12)
+    sim, org, _ = make_sim(clock, customers=500, employees=12)
     sim.faults.repeat_cursor(BATCH_PATH)
     async with running_app(settings, kv, clock, sim) as app:
         run = await sync.run_sync(app.services, TEST_CORP_ID)
@@ -104,7 +105,7 @@ async def test_a_cursor_repeated_once_costs_one_call(
 async def test_a_cursor_that_keeps_repeating_stops_without_marking_anyone_gone(
     settings: Settings, kv: KV, clock: FakeClock
 ) -> None:
-    sim, org = make_sim(clock, customers=500, employees=12)
+    sim, org, _ = make_sim(clock, customers=500, employees=12)
     async with running_app(settings, kv, clock, sim) as app:
         assert (await sync.run_sync(app.services, TEST_CORP_ID)).status == "done"
         corp = await Corp.get(corp_id=TEST_CORP_ID)

@@ -8,15 +8,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tests.conftest import TEST_SUITE_ID, FakeClock
-from tests.support.sync import (
-    PERMANENT_CODE_PATH,
-    App,
-    add_suite_org,
-    assert_matches_org,
-    install_suite,
-    make_sim,
-    running_app,
-)
+from tests.support.sync import PERMANENT_CODE_PATH, add_suite_org, assert_matches_org, install_suite
+from tests.support.world import App, make_sim, running_app
 from wecom_app import sync
 from wecom_app.config import SelfBuiltApp, Settings
 from wecom_app.directory.upsert import column
@@ -61,7 +54,7 @@ async def reset_permanent_code(
 async def test_install_from_the_link_makes_an_active_tenant_and_syncs_it(
     settings: Settings, kv: KV, clock: FakeClock
 ) -> None:
-    sim, _ = make_sim(clock)
+    sim, _, _ = make_sim(clock)
     org = add_suite_org(sim, 21, CORP_A)
     async with running_app(settings, kv, clock, sim) as app:
         code = await install_suite(app, sim, org, state="st-1")
@@ -93,7 +86,7 @@ async def test_install_from_the_link_makes_an_active_tenant_and_syncs_it(
 
 
 async def test_test_installs_mark_the_session(settings: Settings, kv: KV, clock: FakeClock) -> None:
-    sim, _ = make_sim(clock)
+    sim, _, _ = make_sim(clock)
     async with running_app(settings, kv, clock, sim) as app:
         sim.push_suite_ticket(TEST_SUITE_ID)
         await app.deliver(sim)
@@ -116,7 +109,7 @@ async def test_test_installs_mark_the_session(settings: Settings, kv: KV, clock:
 async def test_redirect_then_create_auth_exchanges_once(
     settings: Settings, kv: KV, clock: FakeClock
 ) -> None:
-    sim, _ = make_sim(clock)
+    sim, _, _ = make_sim(clock)
     org = add_suite_org(sim, 22, CORP_A)
     async with running_app(settings, kv, clock, sim) as app:
         sim.push_suite_ticket(TEST_SUITE_ID)
@@ -139,7 +132,7 @@ async def test_redirect_then_create_auth_exchanges_once(
 async def test_create_auth_first_is_recorded_then_exchanged_by_the_job(
     settings: Settings, kv: KV, clock: FakeClock
 ) -> None:
-    sim, _ = make_sim(clock)
+    sim, _, _ = make_sim(clock)
     org = add_suite_org(sim, 23, CORP_A)
     async with running_app(settings, kv, clock, sim) as app:
         sim.push_suite_ticket(TEST_SUITE_ID)
@@ -162,7 +155,7 @@ async def test_create_auth_first_is_recorded_then_exchanged_by_the_job(
 async def test_two_callers_at_once_exchange_once(
     settings: Settings, kv: KV, clock: FakeClock
 ) -> None:
-    sim, _ = make_sim(clock)
+    sim, _, _ = make_sim(clock)
     org = add_suite_org(sim, 24, CORP_A)
     async with running_app(settings, kv, clock, sim) as app:
         code = await install_suite(app, sim, org)
@@ -177,7 +170,7 @@ async def test_two_callers_at_once_exchange_once(
 async def test_a_used_or_unknown_code_is_refused_and_remembered(
     settings: Settings, kv: KV, clock: FakeClock
 ) -> None:
-    sim, _ = make_sim(clock)
+    sim, _, _ = make_sim(clock)
     async with running_app(settings, kv, clock, sim) as app:
         sim.push_suite_ticket(TEST_SUITE_ID)
         await app.deliver(sim)
@@ -195,7 +188,7 @@ async def test_a_used_or_unknown_code_is_refused_and_remembered(
 async def test_a_rejected_permanent_code_disconnects_and_tells_the_admin(
     settings: Settings, kv: KV, clock: FakeClock
 ) -> None:
-    sim, _ = make_sim(clock)
+    sim, _, _ = make_sim(clock)
     org = add_suite_org(sim, 25, CORP_A)
     async with running_app(settings, kv, clock, sim) as app:
         code = await install_suite(app, sim, org)
@@ -228,7 +221,7 @@ async def test_a_rejected_permanent_code_disconnects_and_tells_the_admin(
 
 
 async def test_cancel_auth_stops_the_tenant(settings: Settings, kv: KV, clock: FakeClock) -> None:
-    sim, _ = make_sim(clock)
+    sim, _, _ = make_sim(clock)
     org = add_suite_org(sim, 26, CORP_A)
     async with running_app(settings, kv, clock, sim) as app:
         code = await install_suite(app, sim, org)
@@ -273,7 +266,7 @@ async def test_cancel_auth_stops_the_tenant(settings: Settings, kv: KV, clock: F
 async def test_change_auth_rereads_the_authorisation(
     settings: Settings, kv: KV, clock: FakeClock
 ) -> None:
-    sim, _ = make_sim(clock)
+    sim, _, _ = make_sim(clock)
     org = add_suite_org(sim, 27, CORP_A)
     async with running_app(settings, kv, clock, sim) as app:
         code = await install_suite(app, sim, org)
@@ -293,7 +286,7 @@ async def test_change_auth_rereads_the_authorisation(
 async def test_reset_permanent_code_swaps_the_code(
     settings: Settings, kv: KV, clock: FakeClock
 ) -> None:
-    sim, _ = make_sim(clock)
+    sim, _, _ = make_sim(clock)
     org = add_suite_org(sim, 28, CORP_A)
     async with running_app(settings, kv, clock, sim) as app:
         code = await install_suite(app, sim, org)
@@ -312,7 +305,7 @@ async def test_reset_permanent_code_swaps_the_code(
 async def test_two_tenants_never_see_each_others_data(
     settings: Settings, kv: KV, clock: FakeClock
 ) -> None:
-    sim, _ = make_sim(clock)
+    sim, _, _ = make_sim(clock)
     org_a = add_suite_org(sim, 31, CORP_A)
     org_b = add_suite_org(sim, 32, CORP_B)
     async with running_app(settings, kv, clock, sim) as app:
@@ -350,7 +343,7 @@ async def test_two_tenants_never_see_each_others_data(
 async def test_register_self_built_checks_the_secret(
     settings: Settings, kv: KV, clock: FakeClock
 ) -> None:
-    sim, org = make_sim(clock)
+    sim, org, _ = make_sim(clock)
     async with running_app(settings, kv, clock, sim) as app:
         assert settings.self_built is not None
         wrong = SelfBuiltApp(
@@ -397,7 +390,7 @@ async def test_a_database_dump_holds_no_credential_in_plaintext(
 ) -> None:
     """Permanent codes, secrets, callback keys, tickets, auth codes and tokens: sealed or
     gone, after a suite install, a self-built org, a sync and a reset of the code."""
-    sim, self_built_org = make_sim(clock)
+    sim, self_built_org, _ = make_sim(clock)
     org = add_suite_org(sim, 41, CORP_A)
     async with running_app(settings, kv, clock, sim) as app:
         assert settings.self_built is not None

@@ -7,10 +7,10 @@ from tests.support.simulator import (
     corp_token,
     get_json,
     install_suite,
-    make_sim,
     post_json,
     wecom_client,
 )
+from tests.support.world import make_sim
 
 
 async def test_department_list_is_the_subtree() -> None:

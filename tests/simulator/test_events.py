@@ -18,7 +18,8 @@ from tests.conftest import (
     TEST_SUITE_ID,
     TEST_SUITE_TOKEN,
 )
-from tests.support.simulator import SUITE_ID, add_test_suite, make_sim
+from tests.support.simulator import SUITE_ID, add_test_suite
+from tests.support.world import make_sim
 from wecom_app.protocol.crypto import CallbackCrypto
 from wecom_app.protocol.events import (
     ChangeAuth,

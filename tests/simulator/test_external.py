@@ -12,10 +12,10 @@ from tests.support.simulator import (
     corp_token,
     get_json,
     install_suite,
-    make_sim,
     post_json,
     wecom_client,
 )
+from tests.support.world import make_sim
 from wecom_app.simulator.state import Customer, CustomerType, FollowRelation, Org
 
 EXTERNAL = "/cgi-bin/externalcontact"

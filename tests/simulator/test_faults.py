@@ -7,13 +7,8 @@ import asyncio
 import httpx
 import pytest
 
-from tests.support.simulator import (
-    corp_token,
-    get_json,
-    make_sim,
-    post_json,
-    wecom_client,
-)
+from tests.support.simulator import corp_token, get_json, post_json, wecom_client
+from tests.support.world import make_sim
 from wecom_app.simulator.simulator import Simulator
 
 USER_GET = "/cgi-bin/user/get"

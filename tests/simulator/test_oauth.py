@@ -17,15 +17,8 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from tests.support.simulator import (
-    SUITE_ID,
-    WECOM,
-    add_test_suite,
-    corp_token,
-    get_json,
-    make_sim,
-    post_json,
-)
+from tests.support.simulator import SUITE_ID, WECOM, add_test_suite, corp_token, get_json, post_json
+from tests.support.world import make_sim
 from wecom_app.simulator.api import create_simulator_app
 from wecom_app.simulator.api_oauth import OAUTH_CODE_TTL_S, issue_code
 from wecom_app.simulator.generator import generate_org

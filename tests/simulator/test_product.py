@@ -4,24 +4,16 @@ from __future__ import annotations
 
 import httpx
 
-from tests.conftest import TEST_AES_KEY, TEST_CALLBACK_TOKEN, FakeClock
+from tests.conftest import FakeClock
+from tests.support.world import make_sim
 from wecom_app.runtime import Runtime
-from wecom_app.simulator.generator import generate_org
-from wecom_app.simulator.simulator import Simulator
 from wecom_app.store.models import Employee
 
 
 async def test_directory_callbacks_reach_the_store(
     client: httpx.AsyncClient, runtime: Runtime, clock: FakeClock
 ) -> None:
-    sim = Simulator(clock=clock, seed=5)
-    org = sim.add_org(generate_org(5, customers=50, employees=10, corp_id="wwtestcorp000001"))
-    sim.enable_self_built_app(
-        org.corp_id,
-        secret="corp-secret-for-tests",
-        callback_token=TEST_CALLBACK_TOKEN,
-        callback_aes_key=TEST_AES_KEY,
-    )
+    sim, org, _ = make_sim(clock, seed=5, customers=50, employees=10, suite=False)
     sim.add_employee(org.corp_id, "newhire", name="林晓雯", departments=[2], position="销售顾问")
     sim.add_employee(org.corp_id, "shortstay", name="赵刚")
     sim.delete_employee(org.corp_id, "shortstay")

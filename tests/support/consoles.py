@@ -30,15 +30,12 @@ import pytest
 from starlette.applications import Starlette
 
 from tests.conftest import (
-    TEST_AES_KEY,
-    TEST_CALLBACK_TOKEN,
     TEST_CORP_ID,
-    TEST_SUITE_AES_KEY,
     TEST_SUITE_ID,
-    TEST_SUITE_TOKEN,
     FakeClock,
     make_settings,
 )
+from tests.support.world import make_sim
 from wecom_app import tenants
 from wecom_app.app import create_app
 from wecom_app.kv import KV
@@ -189,19 +186,8 @@ async def console_world(
     tmp_path: Path, database: str, kv: KV, clock: FakeClock, **env: str
 ) -> AsyncIterator[ConsoleWorld]:
     sim_clock = SimClock()
-    sim = Simulator(clock=sim_clock, seed=5)
-    org_a = sim.add_org(generate_org(5, customers=4, employees=8, corp_id=TEST_CORP_ID))
+    sim, org_a, _ = make_sim(sim_clock, seed=5, customers=4, employees=8)
     org_a.name = "甲公司"
-    sim.enable_self_built_app(
-        TEST_CORP_ID,
-        secret=CORP_SECRET,
-        callback_token=TEST_CALLBACK_TOKEN,
-        callback_aes_key=TEST_AES_KEY,
-        agent_id=1000002,
-    )
-    sim.add_suite(
-        TEST_SUITE_ID, secret=SUITE_SECRET, token=TEST_SUITE_TOKEN, aes_key=TEST_SUITE_AES_KEY
-    )
     org_b = generate_org(6, customers=4, employees=8, corp_id=CORP_B_ID)
     org_b.name = "乙公司"
     admin_a = next(iter(org_a.employees))

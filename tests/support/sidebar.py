@@ -19,8 +19,9 @@ import httpx
 from sidebar.config import SidebarConfig
 from sidebar.session import SESSION_COOKIE, Sessions
 from sidebar.site import Site
-from tests.conftest import TEST_CORP_ID, FakeClock, make_settings
+from tests.conftest import FakeClock, make_settings
 from tests.support.sidebar_devdata import seed_org
+from tests.support.world import make_sim
 from wecom_app.app import create_app
 from wecom_app.config import Settings
 from wecom_app.kv import KV
@@ -29,7 +30,6 @@ from wecom_app.services import Services
 from wecom_app.simulator.api import create_simulator_app
 from wecom_app.simulator.api_jsapi import jsapi_state
 from wecom_app.simulator.api_oauth import issue_code
-from wecom_app.simulator.generator import generate_org
 from wecom_app.simulator.simulator import Simulator
 from wecom_app.simulator.state import Org
 from wecom_app.store.models import Corp
@@ -112,11 +112,9 @@ async def sidebar_world(
 ) -> AsyncIterator[SidebarWorld]:
     """An org in the simulator and in our store; the app talks to the simulator."""
     clock = FakeClock(float(int(time.time())))
-    sim = Simulator(clock=clock, seed=seed)
-    org = sim.add_org(
-        generate_org(seed, customers=customers, employees=employees, corp_id=TEST_CORP_ID)
+    sim, org, _ = make_sim(
+        clock, seed=seed, customers=customers, employees=employees, callbacks=False, suite=False
     )
-    sim.enable_self_built_app(org.corp_id, secret=CORP_SECRET, agent_id=1000002)
     settings = make_settings(
         tmp_path, database_url, **{"WECOM_API_BASE": SIM_BASE, "PUBLIC_URL": PUBLIC_URL, **env}
     )

@@ -1,7 +1,8 @@
 """Helpers shared by the simulator tests (no tests of its own).
 
-Every test builds its own small world: a seeded org with a self-built app whose
-callback credentials are the test ones, on a :class:`SimClock`, served in-process.
+Every test builds its own small world with :func:`tests.support.world.make_sim`: a
+seeded org with a self-built app whose callback credentials are the test ones, on a
+:class:`SimClock`, served in-process.
 """
 
 from __future__ import annotations
@@ -12,31 +13,16 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import TEST_AES_KEY, TEST_CALLBACK_TOKEN, TEST_SUITE_AES_KEY, TEST_SUITE_TOKEN
+from tests.conftest import TEST_SUITE_AES_KEY, TEST_SUITE_TOKEN
+from tests.support.world import SIM_CORP_SECRET
 from wecom_app.simulator.api import create_simulator_app
-from wecom_app.simulator.generator import generate_org
 from wecom_app.simulator.simulator import Simulator
-from wecom_app.simulator.state import Org, SimClock, Suite
+from wecom_app.simulator.state import Org, Suite
 
 WECOM = "https://qyapi.weixin.qq.com"
-CORP_SECRET = "corp-secret-for-simulator-tests"
+CORP_SECRET = SIM_CORP_SECRET
 SUITE_SECRET = "suite-secret-for-simulator-tests"
 SUITE_ID = "wwsuitesim0000001"
-
-
-def make_sim(
-    *, seed: int = 11, customers: int = 300, employees: int = 20, corp_id: str | None = None
-) -> tuple[Simulator, Org, SimClock]:
-    clock = SimClock()
-    sim = Simulator(clock=clock, seed=seed)
-    org = sim.add_org(generate_org(seed, customers=customers, employees=employees, corp_id=corp_id))
-    sim.enable_self_built_app(
-        org.corp_id,
-        secret=CORP_SECRET,
-        callback_token=TEST_CALLBACK_TOKEN,
-        callback_aes_key=TEST_AES_KEY,
-    )
-    return sim, org, clock
 
 
 def add_test_suite(sim: Simulator) -> Suite:

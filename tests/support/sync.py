@@ -4,99 +4,22 @@ for the simulator's callbacks. No tests here."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
-
-import httpx
-
 from tests.conftest import (
-    TEST_AES_KEY,
-    TEST_CALLBACK_TOKEN,
-    TEST_CORP_ID,
-    TEST_SUITE_AES_KEY,
     TEST_SUITE_ID,
-    TEST_SUITE_TOKEN,
-    FakeClock,
 )
-from wecom_app.app import create_app
-from wecom_app.config import Settings
+from tests.support.world import APP_CORP_SECRET, App
 from wecom_app.directory.upsert import column
-from wecom_app.kv import KV
-from wecom_app.runtime import Runtime
-from wecom_app.services import Services
-from wecom_app.simulator.api import create_simulator_app
 from wecom_app.simulator.generator import generate_org
 from wecom_app.simulator.simulator import Simulator
 from wecom_app.simulator.state import Org
 from wecom_app.store.directory import Customer, FollowRelation, GroupChat, GroupChatMember
 from wecom_app.store.models import Corp
-from wecom_app.wecom import RetryPolicy
 
-CORP_SECRET = "corp-secret-for-tests"
+CORP_SECRET = APP_CORP_SECRET
 SUITE_SECRET = "suite-secret-for-tests"
 BATCH_PATH = "/cgi-bin/externalcontact/batch/get_by_user"
 CHAT_GET_PATH = "/cgi-bin/externalcontact/groupchat/get"
 PERMANENT_CODE_PATH = "/cgi-bin/service/get_permanent_code"
-
-
-def make_sim(
-    clock: FakeClock, *, customers: int = 300, employees: int = 20, seed: int = 7
-) -> tuple[Simulator, Org]:
-    """A simulator whose clock is the app's, with the test corp (self-built app) and
-    the test suite registered under the credentials the test settings carry."""
-    sim = Simulator(clock=clock, seed=seed)
-    org = sim.add_org(
-        generate_org(seed, customers=customers, employees=employees, corp_id=TEST_CORP_ID)
-    )
-    sim.enable_self_built_app(
-        org.corp_id,
-        secret=CORP_SECRET,
-        callback_token=TEST_CALLBACK_TOKEN,
-        callback_aes_key=TEST_AES_KEY,
-    )
-    sim.add_suite(
-        TEST_SUITE_ID, secret=SUITE_SECRET, token=TEST_SUITE_TOKEN, aes_key=TEST_SUITE_AES_KEY
-    )
-    return sim, org
-
-
-@dataclass
-class App:
-    services: Services
-    http: httpx.AsyncClient  # to the app, for the simulator's callbacks
-    runtime: Runtime  # the services' callback spine and jobs
-
-    async def deliver(self, sim: Simulator) -> None:
-        """Deliver the simulator's pending callbacks and apply them."""
-        deliveries = await sim.deliver_callbacks(self.http)
-        assert all(d.report.answered_success for d in deliveries), [
-            d.report.statuses for d in deliveries
-        ]
-        assert self.runtime.worker is not None
-        await self.runtime.worker.drain()
-
-
-@asynccontextmanager
-async def running_app(
-    settings: Settings, kv: KV, clock: FakeClock, sim: Simulator
-) -> AsyncIterator[App]:
-    services = Services(
-        settings,
-        clock=clock,
-        kv=kv,
-        run_worker=False,
-        manage_db=False,
-        transport=httpx.ASGITransport(app=create_simulator_app(sim)),
-    )
-    async with Runtime(services) as runtime:
-        # Busy answers are retried with backoff: keep the tests fast.
-        services.wecom.client.retry = RetryPolicy(
-            backoff_base_s=0.001, backoff_max_s=0.002, jitter=False
-        )
-        transport = httpx.ASGITransport(app=create_app(settings, runtime))
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-            yield App(services, http, runtime)
 
 
 async def install_suite(app: App, sim: Simulator, org: Org | str, *, state: str = "s") -> str:

@@ -17,12 +17,11 @@ import pytest
 from tests.conftest import TEST_CORP_ID, FakeClock, _truncate_all, make_settings
 from tests.consoles.test_transfers import ServedSimulator
 from tests.support.transfer import busiest, seed_directory
+from tests.support.world import make_sim
 from wecom_app import signals, tenants
 from wecom_app.kv import MemoryKV
 from wecom_app.secretbox import SecretBox
 from wecom_app.services import Services
-from wecom_app.simulator.generator import generate_org
-from wecom_app.simulator.simulator import Simulator
 from wecom_app.simulator.state import SimClock
 from wecom_app.simulator.transfer import transfer_desk
 from wecom_app.store.db import close_db, init_db
@@ -161,11 +160,9 @@ def test_a_worker_killed_by_sigkill_mid_submit_sends_nothing_twice(
     tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clock = SimClock(now=time.time())
-    sim = Simulator(clock=clock, seed=9)
-    org = sim.add_org(
-        generate_org(9, customers=1500, employees=8, corp_id=TEST_CORP_ID, now=int(clock()))
+    sim, org, _ = make_sim(
+        clock, seed=9, customers=1500, employees=8, now=int(clock()), callbacks=False, suite=False
     )
-    sim.enable_self_built_app(org.corp_id, secret="corp-secret-for-tests", agent_id=1000002)
     leaver = busiest(org)
     customers = set(org.follows_by_user[leaver])
     assert len(customers) > 200
