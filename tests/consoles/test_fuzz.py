@@ -19,7 +19,6 @@ from tests.support.consoles import (
     Browser,
     ConsoleWorld,
     console_routes,
-    console_world_fixture,  # noqa: F401 (world)
 )
 from wecom_app.store.directory import ConsoleRole
 

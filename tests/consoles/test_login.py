@@ -23,7 +23,6 @@ from tests.support.consoles import (
     Browser,
     ConsoleWorld,
     console_routes,
-    console_world_fixture,  # noqa: F401 (world)
 )
 from wecom_app.config import ConfigError, Settings
 from wecom_app.consoles import web

@@ -30,7 +30,6 @@ from tests.support.consoles import (
     Browser,
     ConsoleWorld,
     console_routes,
-    console_world_fixture,  # noqa: F401 (world)
 )
 from wecom_app.archive import keys as archive_keys
 from wecom_app.simulator.state import Org

@@ -4,14 +4,26 @@ tenant only. Signed in end to end through the simulated WeCom (two tenants)."""
 
 from __future__ import annotations
 
-from tests.support.consoles import (
-    ConsoleWorld,
-    console_world_fixture,  # noqa: F401 (world)
-)
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FakeClock
+from tests.support.consoles import ConsoleWorld, console_world
+from wecom_app.kv import KV
 from wecom_app.store.directory import ConsoleRole
 from wecom_app.store.sidebar import DomainVerifyFile, QuickReply, SidebarSettings
 
 PAGE = "/console/sidebar"
+
+
+@pytest.fixture
+async def world(
+    tmp_path: Path, database: str, kv: KV, clock: FakeClock
+) -> AsyncIterator[ConsoleWorld]:
+    async with console_world(tmp_path, database, kv, clock) as built:
+        yield built
 
 
 async def test_only_admins_open_the_page(world: ConsoleWorld) -> None:

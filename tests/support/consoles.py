@@ -26,7 +26,6 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
-import pytest
 from starlette.applications import Starlette
 
 from tests.conftest import (
@@ -232,15 +231,6 @@ async def console_world(
             admin_a=admin_a,
             admin_b=admin_b,
         )
-
-
-@pytest.fixture(name="world")
-async def console_world_fixture(
-    tmp_path: Path, database: str, kv: KV, clock: FakeClock
-) -> AsyncIterator[ConsoleWorld]:
-    """The console test modules' ``world``: import this name into a module to use it."""
-    async with console_world(tmp_path, database, kv, clock) as built:
-        yield built
 
 
 async def console_routes(app: Starlette) -> list[tuple[str, str]]:
