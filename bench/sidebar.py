@@ -117,7 +117,7 @@ async def seed(
     database_url: str, secret_key: str, customers: int
 ) -> tuple[int, dict[str, list[str]]]:
     """The org into the store; returns the tenant's key and each bench employee's customers."""
-    from tests.sidebar_devdata import seed_org
+    from tests.support.sidebar_devdata import seed_org
     from wecom_app.config import SelfBuiltApp
     from wecom_app.secretbox import SecretBox
     from wecom_app.simulator.generator import generate_org

@@ -46,7 +46,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import httpx
 
-from tests.test_transfer_support import seed_directory
+from tests.support.transfer import seed_directory
 from wecom_app import tenants
 from wecom_app.config import Settings
 from wecom_app.kv import MemoryKV

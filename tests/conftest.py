@@ -27,7 +27,8 @@ from wecom_app.store.db import close_db, db, dialect, init_db
 from wecom_app.store.migrate import migrate
 
 # WeCom's and WeChat's published test vectors, copied from ../shared/vectors so a clone
-# alone passes its tests (tests/test_vectors_copy.py keeps the copy true when shared/ is there).
+# alone passes its tests (tests/protocol/test_vectors_copy.py keeps the copy true when
+# shared/ is there).
 VECTORS = Path(__file__).resolve().parent / "vectors"
 
 TEST_CORP_ID = "wwtestcorp000001"

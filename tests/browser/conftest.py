@@ -30,7 +30,7 @@ import pytest
 import uvicorn
 
 from tests.conftest import TEST_CORP_ID, _truncate_all, make_settings
-from tests.sidebar_devdata import seed_org
+from tests.support.sidebar_devdata import seed_org
 from wecom_app.app import create_app
 from wecom_app.kv import MemoryKV, RedisKV
 from wecom_app.services import Services
