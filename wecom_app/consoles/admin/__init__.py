@@ -11,7 +11,17 @@ in and never come out.
 from __future__ import annotations
 
 from wecom_app.consoles import web
-from wecom_app.consoles.admin import archive, home, inbox, roles, settings, setup, sync, tenant
+from wecom_app.consoles.admin import (
+    archive,
+    home,
+    inbox,
+    licences,
+    roles,
+    settings,
+    setup,
+    sync,
+    tenant,
+)
 from wecom_app.consoles.admin.state import ADMIN, ANY_ROLE
 
 web.NOTICES.update(
@@ -36,10 +46,11 @@ for _label, _path, _roles in (
     ("Callbacks", "/console/inbox", ADMIN),
     ("Archive", "/console/archive", ADMIN),
     ("Roles", "/console/roles", ADMIN),
+    ("Licences", "/console/licences", ADMIN),
     ("App settings", "/console/settings", ADMIN),
     ("WeCom setup", "/console/setup", ADMIN),
 ):
     web.add_nav(_label, _path, _roles)
 
 # The admin console's pages, in the order their routes are mounted.
-PAGES = (home, tenant, settings, sync, inbox, archive, roles, setup)
+PAGES = (home, tenant, settings, sync, inbox, archive, roles, licences, setup)
