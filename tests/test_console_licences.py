@@ -21,7 +21,8 @@ async def test_the_licences_page_lists_blocked_members_and_their_features(
     async with world.signed_in(world.app_a, world.admin_a) as admin:
         page = await admin.get("/console/licences")
         assert page.status_code == 200
-        assert member in page.text and name in page.text
+        assert member in page.text
+        assert name in page.text
         assert licences.FEATURES["sidebar"] in page.text
         assert "someone-else" not in page.text  # another tenant's rows stay out
         assert 'href="/console/licences"' in (await admin.get("/console/")).text
