@@ -16,7 +16,7 @@ from wecom_app.store.models import Employee
 
 async def licences_page(request: Request, who: Principal) -> Response:
     services = web.services_of(request)
-    blocked = await licences.blocked_members(services.kv_store(), who.corp_id, services.clock())
+    blocked = await licences.blocked_members(services.kv_store, who.corp_id, services.clock())
     userids = [b.userid for b in blocked]
     names = dict(
         await who.scoped(Employee).filter(userid__in=userids).values_list("userid", "name")
