@@ -15,7 +15,7 @@ async def test_the_licences_page_lists_blocked_members_and_their_features(
     member = world.members(world.org_a, skip=(world.admin_a,))[0]
     name = world.org_a.employees[member].name
     now = world.services.clock()
-    kv, corp_id = world.services.kv, world.corp_a.corp_id
+    kv, corp_id = world.services.kv_store, world.corp_a.corp_id
     await licences.record_blocked(kv, corp_id, [member], "sidebar", now)
     await licences.record_blocked(kv, world.corp_b.corp_id, ["someone-else"], "tags", now)
     async with world.signed_in(world.app_a, world.admin_a) as admin:
