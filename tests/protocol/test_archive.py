@@ -652,6 +652,39 @@ SAMPLES: list[tuple[dict[str, Any], list[str], list[str]]] = [
         [],
     ),
     (msg("qydiskfile", {"info": {"filename": "销售数据.xlsx"}}), ["销售数据.xlsx"], []),
+    (
+        msg(
+            "meeting_notification",
+            {
+                "meeting_notification": {
+                    "meetingid": 2107,
+                    "notification_type": 2,
+                    "content": "复盘会延后半小时",
+                }
+            },
+        ),
+        ["复盘会延后半小时"],
+        [],
+    ),
+    (
+        msg(
+            "solitaire",
+            {
+                "solitaire": {
+                    "title": "体验会报名",
+                    "creator": "张三",
+                    "details": [{"id": 1, "content": "李四 上海"}, {"id": 2, "content": "王五"}],
+                }
+            },
+        ),
+        ["体验会报名", "张三", "李四 上海", "王五"],
+        [],
+    ),
+    (
+        msg("note", {"note": {"title": "拜访笔记", "content": "客户关心安装周期"}}),
+        ["拜访笔记", "客户关心安装周期"],
+        [],
+    ),
 ]
 
 

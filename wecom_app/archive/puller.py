@@ -276,6 +276,15 @@ class Puller:
             try:
                 return await self.source.fetch(seq, self.batch_size)
             except ArchiveSdkError as exc:
+                if exc.disposition is Disposition.SHRINK and self.batch_size > 1:
+                    # 301058: at most log2(limit) smaller asks, no sleep, then surfaced
+                    self.batch_size = max(1, self.batch_size // 2)
+                    log.info(
+                        "archive fetch of corp %s too large; limit now %d",
+                        self.corp.corp_id,
+                        self.batch_size,
+                    )
+                    continue
                 if exc.disposition is not Disposition.RETRY or retry + 1 >= self.backoff.attempts:
                     raise
                 delay = self.backoff.delay(retry)

@@ -28,6 +28,7 @@ class Disposition(StrEnum):
     PARK = "park"  # this one message cannot be read now: keep it encrypted, go on
     FAIL = "fail"  # this one media item will never come: mark it failed, go on
     SURFACE = "surface"  # an operator must act (config, IP allow-list, expiry): stop, show
+    SHRINK = "shrink"  # the request was too large: ask again for fewer messages
 
 
 class Operation(StrEnum):
@@ -50,7 +51,21 @@ SDK_ERRORS: Final[dict[int, tuple[str, Disposition]]] = {
     10009: ("IP not allowed", Disposition.SURFACE),
     10010: ("data expired", Disposition.SURFACE),
     10011: ("certificate error", Disposition.SURFACE),
+    # GetChatData's envelope can carry WeCom's own codes (wecom/errors.py): the archive
+    # service itself is off, so only an admin can help; the puller does not retry them.
+    301052: (
+        "chat-archive service expired: an admin must renew it in the WeCom admin console",
+        Disposition.SURFACE,
+    ),
+    301053: (
+        "chat-archive service not enabled: an admin must enable it in the WeCom admin console",
+        Disposition.SURFACE,
+    ),
+    # Too much asked for at once: the puller halves its limit and asks again (SHRINK).
+    301058: ("chat-archive request too large", Disposition.SHRINK),
 }
+
+TOO_LARGE: Final = 301058
 
 
 class ArchiveSdkError(Exception):

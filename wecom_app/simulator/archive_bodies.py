@@ -325,6 +325,22 @@ class MessageBodies:
             }
         }
 
+    # 会议控制, 接龙, 笔记 (Doc 91774): emitted on request, not in the rich cycles
+    def _meeting_notification(self, s: str, c: Conversation, v: dict[str, Any]) -> JsonObject:
+        notice = f"{v['month']}月销售复盘会已开始，请{v['customer_name']}的跟进人入会"
+        meeting = {"meetingid": self.rng.getrandbits(40), "notification_type": 1}
+        return {"meeting_notification": {**meeting, "content": notice}}
+
+    def _solitaire(self, s: str, c: Conversation, v: dict[str, Any]) -> JsonObject:
+        people = list(self.names.values())[:3]
+        rows = [{"id": i + 1, "content": f"{n} {v['city']}"} for i, n in enumerate(people)]
+        title = f"{v['product']}体验会报名"
+        return {"solitaire": {"title": title, "creator": s, "details": rows}}
+
+    def _note(self, s: str, c: Conversation, v: dict[str, Any]) -> JsonObject:
+        content = f"{v['customer_name']}关心{v['product']}的安装周期"
+        return {"note": {"title": "客户拜访笔记", "content": content}}
+
     def _markdown(self, s: str, c: Conversation, v: dict[str, Any]) -> JsonObject:
         content = (
             f"**{c.name}公告**\n> 本周活动：{v['product']}限时{v['deal']}元\n"
@@ -362,4 +378,7 @@ class MessageBodies:
         "todo": _todo,
         "meeting": _meeting,
         "markdown": _markdown,
+        "meeting_notification": _meeting_notification,
+        "solitaire": _solitaire,
+        "note": _note,
     }

@@ -268,10 +268,11 @@ CUSTOMER_RICH: Final = [
 GROUP_RICH: Final = [
     "image", "file", "link", "vote", "collect", "external_redpacket", "calendar", "todo",
     "markdown", "news", "sphfeed", "emotion", "mixed", "docmsg", "location", "weapp", "video",
+    "solitaire",
 ]  # fmt: skip
 INTERNAL_RICH: Final = [
     "file", "redpacket", "calendar", "todo", "meeting", "docmsg", "chatrecord", "card",
-    "image", "voice", "qydiskfile", "meeting_voice_call",
+    "image", "voice", "qydiskfile", "meeting_voice_call", "meeting_notification", "note",
 ]  # fmt: skip
 
 ALL_MSGTYPES: Final = frozenset(

@@ -15,6 +15,7 @@ from wecom_app.consoles.admin import (
     archive,
     home,
     inbox,
+    licences,
     people,
     roles,
     settings,
@@ -47,10 +48,11 @@ for _label, _path, _roles in (
     (N_("Callbacks"), "/console/inbox", ADMIN),
     (N_("Archive"), "/console/archive", ADMIN),
     (N_("Roles"), "/console/roles", ADMIN),
+    (N_("Licences"), "/console/licences", ADMIN),
     (N_("App settings"), "/console/settings", ADMIN),
     (N_("WeCom setup"), "/console/setup", ADMIN),
 ):
     web.add_nav(_label, _path, _roles)
 
 # The admin console's pages, in the order their routes are mounted.
-PAGES = (home, tenant, settings, sync, inbox, archive, roles, setup, people)
+PAGES = (home, tenant, settings, sync, inbox, archive, roles, licences, setup, people)

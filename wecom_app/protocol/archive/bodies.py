@@ -127,6 +127,19 @@ def _meeting_voice_call(body: JsonObject, depth: int) -> Extracted:
     return Extracted(text, _media("meeting_voice_call", body), body, [])
 
 
+def _listed(*keys: str, lists: tuple[str, ...] = ()) -> _Handler:
+    """Named text fields, then every entry of the list fields (sign-up rows...), gathered
+    whole: WeCom's samples for these types vary, so no entry's field names are assumed."""
+
+    def extract(body: JsonObject, depth: int) -> Extracted:
+        text = _texts(body, *keys)
+        for key in lists:
+            gather_text(body.get(key), text)
+        return Extracted(text, [], body, [])
+
+    return extract
+
+
 _ITEM_TYPE_PREFIX = "ChatRecord"
 
 
@@ -269,6 +282,13 @@ _TYPES: Final[dict[str, tuple[str, tuple[str, ...], _Handler]]] = {
     "news": ("info", (), _news),
     "sphfeed": ("sphfeed", (), _simple(("sph_name", "feed_desc"))),
     "qydiskfile": ("info", (), _simple(("filename",))),
+    # Doc 91774 (获取会话内容, 消息格式) 会议控制消息: a meeting's control notice
+    # (meetingid, notification_type, content); 接龙 and 笔记 are not sampled in every
+    # version of that page, so their bodies follow what WeCom is known to send: a
+    # title/content/creator and, for 接龙, the list of sign-ups ("details").
+    "meeting_notification": ("meeting_notification", (), _simple(("content",))),
+    "solitaire": ("solitaire", (), _listed("title", "creator", "content", lists=("details",))),
+    "note": ("note", (), _listed("title", "content", lists=("item",))),
 }
 
 KNOWN_MSGTYPES: Final = frozenset(_TYPES)
