@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from tortoise import Tortoise, connections
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.models import Model
 
 from wecom_app.store.checkpoint import (
@@ -99,6 +100,7 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
 
 
 _checkpointer: WalCheckpointer | None = None
+_last_dialect = ""  # the dialect the last init_db opened (see init_db)
 
 # The interpreter's GIL switch interval while a SQLite store is open, in seconds.
 # aiosqlite runs every statement on a thread of its own, and when the statement ends
@@ -117,9 +119,22 @@ def sqlite_file(database_url: str) -> str | None:
     return path if path and path != ":memory:" else None
 
 
+def forget_statements() -> None:
+    """Drop the INSERT statements Tortoise has built for each model.
+
+    Tortoise caches them per connection *name*, not per dialect: a process that opened
+    SQLite as "default" and then PostgreSQL (a command run against a file of its own
+    inside a PostgreSQL test session, then a migration) would send SQLite's statements
+    to PostgreSQL. They are rebuilt on first use."""
+    EXECUTOR_CACHE.clear()
+
+
 async def init_db(database_url: str) -> None:
-    global _checkpointer
+    global _checkpointer, _last_dialect
     await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=True)
+    if _last_dialect not in ("", dialect()):
+        forget_statements()
+    _last_dialect = dialect()
     path = sqlite_file(database_url)
     if path is not None and _checkpointer is None:
         _checkpointer = WalCheckpointer(path)

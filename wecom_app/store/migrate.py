@@ -11,7 +11,7 @@ from pathlib import Path
 
 from aerich import Command
 
-from wecom_app.store.db import tortoise_config
+from wecom_app.store.db import forget_statements, tortoise_config
 
 
 def migrations_dir() -> Path:
@@ -25,6 +25,7 @@ def migrations_dir() -> Path:
 async def migrate(database_url: str) -> list[str]:
     """Apply pending migrations; returns the files applied (empty when up to date)."""
     config = tortoise_config(database_url)
+    forget_statements()  # aerich opens its own Tortoise, maybe on another dialect
     async with Command(tortoise_config=config, app="models", location=str(migrations_dir())) as cmd:
         await cmd.init()
         applied: list[str] = await cmd.upgrade(run_in_transaction=True)
