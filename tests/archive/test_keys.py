@@ -182,6 +182,8 @@ class Cli:
             {
                 "DATA_DIR": str(tmp_path / "data"),
                 "DATABASE_URL": database_url,
+                # One operator command at a time: no Redis needed beside PostgreSQL.
+                "SINGLE_PROCESS": "1",
                 "SECRET_KEY": SECRET_KEY,
                 # The operator's self-built app: the tenant exists once the app starts.
                 "WECOM_CORP_ID": self.CORP,
